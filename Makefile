@@ -1,0 +1,23 @@
+# The README's commands. `make run` opens the dashboard; `make test` installs everything and runs the suite.
+PY ?= .venv/bin/python
+PORT ?= 8501
+
+.PHONY: install run test build bench lint
+
+install:
+	bash scripts/install.sh
+
+run: install
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.address 127.0.0.1 --browser.gatherUsageStats false
+
+test:
+	bash scripts/test.sh
+
+build: install
+	$(PY) -m risk build
+
+bench: install
+	$(PY) -m risk bench
+
+lint:
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy

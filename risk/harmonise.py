@@ -1,0 +1,160 @@
+"""One way to turn source country names and codes into ISO3.
+
+Driven by the `country_names` table (every name variant the countries ingest knows, in English and
+Chinese) plus the hand-kept alias file `risk/data/country_aliases.csv`. Every call reports what it
+matched, how, what it set aside as a regional or income aggregate, and what it could not match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+ALIASES_PATH = Path(__file__).parent / "data" / "country_aliases.csv"
+
+# Words that mark a row as a group of countries rather than a country.
+_AGGREGATE_PATTERNS = [
+    r"\bworld\b",
+    r"\bincome\b",
+    r"\(wb\)",
+    r"\bregion\b",
+    r"\bcountries\b",
+    r"\beconomies\b",
+    r"\bstates\b.*\b(small|fragile)\b",
+    r"\b(small|fragile)\b.*\bstates\b",
+    r"\beuro area\b",
+    r"\beuropean union\b",
+    r"^eu(\d+)?$",
+    r"\boecd\b",
+    r"\bg7\b",
+    r"\bg20\b",
+    r"\basean\b",
+    r"\bida\b",
+    r"\bibrd\b",
+    r"\bdividend\b",
+    r"\bsub-saharan\b",
+    r"\b(east|south|central|western|eastern|northern|southern) asia\b",
+    r"\b(latin america|caribbean|middle east|north africa|north america|pacific)\b",
+    r"\b(europe|africa|asia|oceania|americas|arab world|antarctica)\b$",
+    r"\bnon-oecd\b",
+    r"\bleast developed\b",
+    r"\bheavily indebted\b",
+    r"\bsmall states\b",
+    r"\bnot classified\b",
+    r"^owid_",
+]
+_AGGREGATE_RE = re.compile("|".join(_AGGREGATE_PATTERNS))
+
+# World Bank aggregate codes that look like ISO3 (they appear in WDI files).
+WB_AGGREGATE_CODES = frozenset(
+    """AFE AFW ARB CEB CSS EAP EAR EAS ECA ECS EMU EUU FCS HIC HPC IBD IBT IDA IDB IDX INX LAC LCN
+    LDC LIC LMC LMY LTE MEA MIC MNA NAC OED OSS PRE PSS PST SAS SSA SSF SST TEA TEC TLA TMN TSA TSS
+    UMC WLD""".split()
+)
+
+
+def normalise_name(name: str) -> str:
+    """Fold a country name to a comparison key: no accents, case, punctuation or leading 'the'."""
+    text = unicodedata.normalize("NFKD", str(name)).strip()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().replace("&", " and ").replace("saint ", "st ").replace("st. ", "st ")
+    text = re.sub(r"[’'`´]", "", text)
+    text = re.sub(r"[^\w]+", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"^the ", "", text)
+
+
+def is_aggregate(name: str) -> bool:
+    """True for names of regions, income groups and other country groupings."""
+    key = str(name).strip()
+    if key.upper() in WB_AGGREGATE_CODES:
+        return True
+    return bool(_AGGREGATE_RE.search(key.casefold()))
+
+
+@dataclass
+class Harmonised:
+    """The outcome of matching a list of names: name -> ISO3, and what was left over."""
+
+    source: str
+    iso3: dict[str, str] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)
+    aggregates: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+    def report(self) -> pd.DataFrame:
+        rows = [{"source": self.source, "name": n, "status": "unmatched"} for n in self.unmatched]
+        rows += [{"source": self.source, "name": n, "status": "aggregate"} for n in self.aggregates]
+        return pd.DataFrame(rows, columns=["source", "name", "status"])
+
+
+class CountryMatcher:
+    """Matches names and codes to ISO3 against a fixed set of known countries."""
+
+    def __init__(self, names: pd.DataFrame, known_iso3: Iterable[str]):
+        """`names` has columns iso3, name (one row per variant); `known_iso3` is the country universe."""
+        self.known = frozenset(known_iso3)
+        self._by_key: dict[str, str] = {}
+        for iso3, name in names[["iso3", "name"]].itertuples(index=False):
+            if iso3 in self.known and isinstance(name, str) and name.strip() and len(name.strip()) > 2:
+                self._by_key.setdefault(normalise_name(name), iso3)
+                self._by_key.setdefault(name.strip(), iso3)  # Chinese names stay exact
+        aliases = pd.read_csv(ALIASES_PATH, keep_default_na=False, dtype=str)
+        self._alias: dict[str, str] = {}
+        for alias, iso3 in aliases[["alias", "iso3"]].itertuples(index=False):
+            self._alias[alias.strip()] = iso3
+            self._alias[normalise_name(alias)] = iso3
+        self._iso2: dict[str, str] = {}
+        if "kind" in names.columns:
+            iso2 = names[names["kind"] == "iso2"]
+            self._iso2 = {n: i for i, n in iso2[["iso3", "name"]].itertuples(index=False) if i in self.known}
+
+    def code(self, code: str) -> str | None:
+        """ISO3 for a source's country code, mapping documented old codes (ROM, ZAR, YUG, KSV, ...)."""
+        if not isinstance(code, str):
+            return None
+        value = code.strip().upper()
+        if value in self.known:
+            return value
+        mapped = self._alias.get(value)
+        if mapped in self.known:
+            return mapped
+        return None
+
+    def name(self, name: str) -> tuple[str | None, str]:
+        """(ISO3 or None, how) for one name; `how` is code / alias / name / aggregate / unmatched."""
+        if not isinstance(name, str) or not name.strip():
+            return None, "unmatched"
+        raw = name.strip()
+        if len(raw) == 3 and raw.isalpha() and raw.isupper() and (iso := self.code(raw)):
+            return iso, "code"
+        if len(raw) == 2 and raw.isalpha() and raw.isupper() and raw in self._iso2:
+            return self._iso2[raw], "code"
+        for key in (raw, normalise_name(raw)):
+            if key in self._alias and self._alias[key] in self.known:
+                return self._alias[key], "alias"
+        for key in (raw, normalise_name(raw)):
+            if key in self._by_key:
+                return self._by_key[key], "name"
+        if is_aggregate(raw):
+            return None, "aggregate"
+        return None, "unmatched"
+
+    def match(self, names: Iterable[str], source: str) -> Harmonised:
+        """Match many names at once and report the leftovers."""
+        out = Harmonised(source=source)
+        for name in sorted({n for n in names if isinstance(n, str)}):
+            iso3, how = self.name(name)
+            if iso3:
+                out.iso3[name] = iso3
+                out.how[name] = how
+            elif how == "aggregate":
+                out.aggregates.append(name)
+            else:
+                out.unmatched.append(name)
+        return out
