@@ -101,7 +101,12 @@ class CountryMatcher:
         self.known = frozenset(known_iso3)
         self._by_key: dict[str, str] = {}
         for iso3, name in names[["iso3", "name"]].itertuples(index=False):
-            if iso3 in self.known and isinstance(name, str) and name.strip() and len(name.strip()) > 2:
+            if (
+                iso3 in self.known
+                and isinstance(name, str)
+                and name.strip()
+                and len(name.strip()) > 2
+            ):
                 self._by_key.setdefault(normalise_name(name), iso3)
                 self._by_key.setdefault(name.strip(), iso3)  # Chinese names stay exact
         aliases = pd.read_csv(ALIASES_PATH, keep_default_na=False, dtype=str)
@@ -112,7 +117,9 @@ class CountryMatcher:
         self._iso2: dict[str, str] = {}
         if "kind" in names.columns:
             iso2 = names[names["kind"] == "iso2"]
-            self._iso2 = {n: i for i, n in iso2[["iso3", "name"]].itertuples(index=False) if i in self.known}
+            self._iso2 = {
+                n: i for i, n in iso2[["iso3", "name"]].itertuples(index=False) if i in self.known
+            }
 
     def code(self, code: str) -> str | None:
         """ISO3 for a source's country code, mapping documented old codes (ROM, ZAR, YUG, KSV, ...)."""

@@ -71,7 +71,9 @@ def assert_unique(df: pd.DataFrame, key: list[str], table: str) -> None:
         )
 
 
-def assert_known_iso3(df: pd.DataFrame, known: Iterable[str], table: str, column: str = "iso3") -> None:
+def assert_known_iso3(
+    df: pd.DataFrame, known: Iterable[str], table: str, column: str = "iso3"
+) -> None:
     known_set = set(known)
     bad = sorted(set(df[column].dropna()) - known_set)
     if bad:
@@ -86,7 +88,9 @@ def assert_no_aggregates(names: Iterable[str], table: str) -> None:
     words = ("world", "income", "region", "total", "euro area", "oecd members", "(wb)")
     bad = [n for n in names if isinstance(n, str) and any(w in n.lower() for w in words)]
     if bad:
-        raise IngestError(f"{table}: aggregates found among countries", rows=[{"name": b} for b in bad])
+        raise IngestError(
+            f"{table}: aggregates found among countries", rows=[{"name": b} for b in bad]
+        )
 
 
 def finish_observations(df: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -49,7 +49,9 @@ def _read_country_codes(raw: Path) -> pd.DataFrame:
     df["_iso2"] = df["ISO3166-1-Alpha-2"]
     df["_region"] = df["Region Name"]
     df["_subregion"] = df["Sub-region Name"]
-    df["_zh_cn"] = df["UNTERM Chinese Short"].where(df["UNTERM Chinese Short"] != "", df["official_name_cn"])
+    df["_zh_cn"] = df["UNTERM Chinese Short"].where(
+        df["UNTERM Chinese Short"] != "", df["official_name_cn"]
+    )
     return df
 
 
@@ -61,8 +63,18 @@ def _base_countries(codes: pd.DataFrame) -> pd.DataFrame:
     zh = _zh_tw_translator()
     short = pd.read_csv(SHORT_NAMES_PATH, keep_default_na=False, dtype=str).set_index("iso3")
     rows = []
-    cols = ["_iso3", "_iso2", "_region", "_subregion", "_zh_cn", "is_independent", "official_name_en"]
-    for iso3, iso2, region, subregion, zh_cn, independent, official_en in codes[cols].itertuples(index=False):
+    cols = [
+        "_iso3",
+        "_iso2",
+        "_region",
+        "_subregion",
+        "_zh_cn",
+        "is_independent",
+        "official_name_en",
+    ]
+    for iso3, iso2, region, subregion, zh_cn, independent, official_en in codes[cols].itertuples(
+        index=False
+    ):
         rec = pycountry.countries.get(alpha_3=iso3)
         name_en = getattr(rec, "common_name", None) or (rec.name if rec else official_en)
         name_zh = zh.gettext(rec.name) if rec else ""
@@ -96,7 +108,9 @@ def _base_countries(codes: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([out, pd.DataFrame([kosovo])], ignore_index=True)
     missing_zh = out[out["name_zh_tw"].eq("") | out["name_zh_tw"].isna()]
     if not missing_zh.empty:
-        raise IngestError("countries: no Traditional Chinese name", rows=missing_zh[["iso3"]].to_dict("records"))
+        raise IngestError(
+            "countries: no Traditional Chinese name", rows=missing_zh[["iso3"]].to_dict("records")
+        )
     return out
 
 
@@ -114,7 +128,11 @@ def _name_variants(codes: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
         add(r.iso3, r.iso2, "iso2")
         rec = pycountry.countries.get(alpha_3=r.iso3)
         if rec is not None:
-            for attr, kind in (("name", "iso_en"), ("official_name", "official_en"), ("common_name", "common_en")):
+            for attr, kind in (
+                ("name", "iso_en"),
+                ("official_name", "official_en"),
+                ("common_name", "common_en"),
+            ):
                 add(r.iso3, getattr(rec, attr, None), kind)
     zh = _zh_tw_translator()
     for rec in pycountry.countries:
@@ -147,7 +165,14 @@ def _income_groups(raw: Path, known: set[str]) -> pd.DataFrame:
     path = raw / "wb_income_class" / "CLASS.xlsx"
     df = pd.read_excel(path, sheet_name="List of economies", dtype=str)
     df = df[df["Region"].notna() & df["Code"].notna()]
-    df = df.rename(columns={"Code": "iso3", "Income group": "income_group", "Region": "wb_region", "Lending category": "lending"})
+    df = df.rename(
+        columns={
+            "Code": "iso3",
+            "Income group": "income_group",
+            "Region": "wb_region",
+            "Lending category": "lending",
+        }
+    )
     df = df[df["iso3"].isin(known)]
     return df[["iso3", "income_group", "wb_region", "lending"]]
 
@@ -155,11 +180,20 @@ def _income_groups(raw: Path, known: set[str]) -> pd.DataFrame:
 def _label_points(raw: Path, matcher: CountryMatcher) -> pd.DataFrame:
     path = raw / "natural_earth" / "ne_50m_admin_0_countries.zip"
     attrs = pyogrio.read_dataframe(
-        f"zip://{path}", columns=["ADM0_A3", "ISO_A3_EH", "TYPE", "LABEL_X", "LABEL_Y", "POP_EST"], read_geometry=False
+        f"zip://{path}",
+        columns=["ADM0_A3", "ISO_A3_EH", "TYPE", "LABEL_X", "LABEL_Y", "POP_EST"],
+        read_geometry=False,
     )
-    attrs["iso3"] = [matcher.code(c) or matcher.code(a) for c, a in zip(attrs["ISO_A3_EH"], attrs["ADM0_A3"], strict=True)]
+    attrs["iso3"] = [
+        matcher.code(c) or matcher.code(a)
+        for c, a in zip(attrs["ISO_A3_EH"], attrs["ADM0_A3"], strict=True)
+    ]
     # Where several units share a code (Australia and its islets), keep the most populous.
-    attrs = attrs.dropna(subset=["iso3"]).sort_values("POP_EST", ascending=False).drop_duplicates("iso3")
+    attrs = (
+        attrs.dropna(subset=["iso3"])
+        .sort_values("POP_EST", ascending=False)
+        .drop_duplicates("iso3")
+    )
     return attrs.rename(columns={"LABEL_X": "lon", "LABEL_Y": "lat"})[["iso3", "lon", "lat"]]
 
 
@@ -182,13 +216,19 @@ def build_country_tables(raw: Path, curated: Path) -> CountryTables:
 
     ec = _read_curated(curated, "us_export_control_groups.csv", known)
     ec = ec.rename(columns={"group": "group_code"})
-    ec["status"] = ec["notes"].fillna("").str.extract(r"^(DERIVED|CONFLICT)", expand=False).fillna("listed")
+    ec["status"] = (
+        ec["notes"].fillna("").str.extract(r"^(DERIVED|CONFLICT)", expand=False).fillna("listed")
+    )
     tiers = _read_curated(curated, "ai_diffusion_tiers.csv", known)
     blocs = _read_curated(curated, "blocs.csv", known)
-    blocs["exited"] = blocs["notes"].fillna("").str.extract(r"EXITED on (\d{4}-\d{2}-\d{2})", expand=False)
+    blocs["exited"] = (
+        blocs["notes"].fillna("").str.extract(r"EXITED on (\d{4}-\d{2}-\d{2})", expand=False)
+    )
     blocs["disputed"] = blocs["notes"].fillna("").str.contains("DISPUTED")
     relations = _read_curated(curated, "taiwan_relations.csv", known)
-    timeline = pd.read_csv(curated / "ai_action_plan_timeline.csv", dtype=str, keep_default_na=False).replace({"": None})
+    timeline = pd.read_csv(
+        curated / "ai_action_plan_timeline.csv", dtype=str, keep_default_na=False
+    ).replace({"": None})
 
     countries = base.merge(income, on="iso3", how="left").merge(points, on="iso3", how="left")
     current_ec = ec[ec["effective_to"].isna()]
@@ -230,7 +270,10 @@ def _check_countries(countries: pd.DataFrame) -> None:
             raise IngestError(f"countries: short Chinese name for {iso3} should be {zh}, got {got}")
     no_income = countries[countries["sovereign"] & countries["income_group"].isna()]
     if len(no_income) > 3:  # Holy See, and Taiwan/Kosovo are covered by CLASS
-        raise IngestError("countries: sovereign countries without income group", rows=no_income[["iso3"]].to_dict("records"))
+        raise IngestError(
+            "countries: sovereign countries without income group",
+            rows=no_income[["iso3"]].to_dict("records"),
+        )
 
 
 def load_matcher(datasets: Path) -> CountryMatcher:
