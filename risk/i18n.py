@@ -1,0 +1,47 @@
+"""Bilingual strings: Traditional Chinese (default) and English.
+
+Strings live in `risk/locales/<area>.json` as `{"key": {"zh-TW": "...", "en": "..."}}`; each area of
+the app owns one file. A test checks that every key has both languages.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+LANGS = ("zh-TW", "en")
+DEFAULT_LANG = "zh-TW"
+LOCALES_DIR = Path(__file__).parent / "locales"
+
+
+@lru_cache(maxsize=1)
+def strings() -> dict[str, dict[str, str]]:
+    """All strings from every locale file, merged; a key defined twice is an error."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(LOCALES_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for key, value in data.items():
+            if key in merged:
+                raise ValueError(f"i18n key {key!r} defined twice (again in {path.name})")
+            merged[key] = value
+    return merged
+
+
+def normalise_lang(lang: str | None) -> str:
+    """Map any accepted spelling (zh, zh-tw, zh_TW, en-US...) to a supported language."""
+    if not lang:
+        return DEFAULT_LANG
+    low = lang.replace("_", "-").lower()
+    if low.startswith("en"):
+        return "en"
+    return DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """The string for `key` in `lang`, formatted with `fmt`; the key itself if unknown (visible in tests)."""
+    entry = strings().get(key)
+    if entry is None:
+        return key
+    text = entry.get(normalise_lang(lang)) or entry.get(DEFAULT_LANG) or key
+    return text.format(**fmt) if fmt else text
