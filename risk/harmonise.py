@@ -52,9 +52,57 @@ _AGGREGATE_RE = re.compile("|".join(_AGGREGATE_PATTERNS))
 
 # World Bank aggregate codes that look like ISO3 (they appear in WDI files).
 WB_AGGREGATE_CODES = frozenset(
-    """AFE AFW ARB CEB CSS EAP EAR EAS ECA ECS EMU EUU FCS HIC HPC IBD IBT IDA IDB IDX INX LAC LCN
-    LDC LIC LMC LMY LTE MEA MIC MNA NAC OED OSS PRE PSS PST SAS SSA SSF SST TEA TEC TLA TMN TSA TSS
-    UMC WLD""".split()
+    [
+        "AFE",
+        "AFW",
+        "ARB",
+        "CEB",
+        "CSS",
+        "EAP",
+        "EAR",
+        "EAS",
+        "ECA",
+        "ECS",
+        "EMU",
+        "EUU",
+        "FCS",
+        "HIC",
+        "HPC",
+        "IBD",
+        "IBT",
+        "IDA",
+        "IDB",
+        "IDX",
+        "INX",
+        "LAC",
+        "LCN",
+        "LDC",
+        "LIC",
+        "LMC",
+        "LMY",
+        "LTE",
+        "MEA",
+        "MIC",
+        "MNA",
+        "NAC",
+        "OED",
+        "OSS",
+        "PRE",
+        "PSS",
+        "PST",
+        "SAS",
+        "SSA",
+        "SSF",
+        "SST",
+        "TEA",
+        "TEC",
+        "TLA",
+        "TMN",
+        "TSA",
+        "TSS",
+        "UMC",
+        "WLD",
+    ]
 )
 
 
@@ -100,13 +148,9 @@ class CountryMatcher:
         """`names` has columns iso3, name (one row per variant); `known_iso3` is the country universe."""
         self.known = frozenset(known_iso3)
         self._by_key: dict[str, str] = {}
-        for iso3, name in names[["iso3", "name"]].itertuples(index=False):
-            if (
-                iso3 in self.known
-                and isinstance(name, str)
-                and name.strip()
-                and len(name.strip()) > 2
-            ):
+        words = names[names["kind"] != "iso2"] if "kind" in names.columns else names
+        for iso3, name in words[["iso3", "name"]].itertuples(index=False):
+            if iso3 in self.known and isinstance(name, str) and name.strip():
                 self._by_key.setdefault(normalise_name(name), iso3)
                 self._by_key.setdefault(name.strip(), iso3)  # Chinese names stay exact
         aliases = pd.read_csv(ALIASES_PATH, keep_default_na=False, dtype=str)

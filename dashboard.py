@@ -1,0 +1,25 @@
+"""Entry point: page config, language, navigation. No logic here."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from risk.i18n import t
+from ui import state
+
+st.set_page_config(page_title="AI Infra Screening", page_icon="🌏", layout="wide")
+state.init()
+lang = state.language_selector()
+
+PAGES = [
+    ("pages/overview.py", "nav.overview", "🗺️", "overview"),
+    ("pages/methodology.py", "nav.methodology", "📐", "methodology"),
+]
+pages = [
+    st.Page(file, title=t(key, lang), icon=icon, url_path=slug, default=(i == 0))
+    for i, (file, key, icon, slug) in enumerate(PAGES)
+    if (Path(__file__).parent / file).exists()
+]
+nav = st.navigation(pages)
+state.sidebar_footer()
+nav.run()

@@ -1,0 +1,68 @@
+"""Session state, caching and the shared sidebar. Session state holds user choices, never datasets;
+cached resources are keyed by data version and path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from risk.i18n import DEFAULT_LANG, LANGS, normalise_lang, t
+from risk.paths import DATASETS_DIR
+from risk.store import DuckDBStore, open_store
+
+
+class Keys:
+    """Session-state keys, in one place."""
+
+    LANG = "lang"
+
+
+LANG_LABELS = {"zh-TW": "繁體中文", "en": "English"}
+
+
+def init() -> None:
+    """Seed session state from the URL (so a pasted link reopens the same view)."""
+    if Keys.LANG not in st.session_state:
+        st.session_state[Keys.LANG] = normalise_lang(st.query_params.get("lang", DEFAULT_LANG))
+
+
+def lang() -> str:
+    return str(st.session_state.get(Keys.LANG, DEFAULT_LANG))
+
+
+def language_selector() -> str:
+    """The language switch in the sidebar, mirrored in the URL as ?lang=."""
+    st.sidebar.segmented_control(
+        t("app.language", lang()),
+        options=list(LANGS),
+        format_func=LANG_LABELS.__getitem__,
+        key=Keys.LANG,
+        required=True,
+    )
+    current = lang()
+    if st.query_params.get("lang") != current:
+        st.query_params["lang"] = current
+    return current
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> DuckDBStore:
+    return open_store()
+
+
+@st.cache_data(show_spinner=False)
+def table(name: str, data_version: str) -> pd.DataFrame:
+    """A whole table from the store, cached per data version."""
+    return store().table(name)
+
+
+@st.cache_data(show_spinner=False)
+def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def sidebar_footer() -> None:
+    st.sidebar.caption(f"{t('app.data_version', lang())}: `{store().data_version}`")
