@@ -1,0 +1,98 @@
+"""Real-browser fixtures: a Streamlit server on a free loopback port and Debian's headless Chromium.
+
+Every request the page makes is recorded, so tests can assert that nothing left 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("RISK_CHROMIUM", "/usr/bin/chromium")
+READY = "[data-testid=stApp][data-test-script-state=notRunning][data-test-connection-state=CONNECTED]"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (installs Debian's chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `streamlit run dashboard.py` on loopback with a private data directory."""
+    port = _free_port()
+    data = tmp_path_factory.mktemp("server-data")
+    env = {**os.environ, "RISK_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    log = open(data / "server.log", "w")  # noqa: SIM115 (kept open for the server's lifetime)
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "dashboard.py",
+            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("Streamlit did not become healthy: " + (data / "server.log").read_text()[-2000:])
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture()
+def requests_seen(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every URL the page requested (including blocked ones)."""
+    seen: list[str] = []
+    page.on("request", lambda req: seen.append(req.url))
+    return seen
+
+
+def external(urls: list[str]) -> list[str]:
+    """URLs that left the machine (anything but loopback, data: and blob:)."""
+    out = []
+    for url in urls:
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob", "about", "chrome-extension"):
+            continue
+        if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+            out.append(url)
+    return out
+
+
+def wait_ready(page, text: str, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_selector(READY, timeout=timeout)
+    page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)

@@ -1,0 +1,56 @@
+"""Journeys in a real browser: the map draws, Chinese names show, nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import external, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def _canvas_pixels(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(coloured pixels, all pixels) of the deck.gl canvas, from a screenshot of it."""
+    canvas = page.locator("iframe, [data-testid=stDeckGlJsonChart]").first
+    canvas.wait_for(timeout=30_000)
+    png = canvas.screenshot()
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    pixels = list(img.getdata())
+    coloured = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
+    return coloured, len(pixels)
+
+
+def test_map_and_chinese_names(page, app_server: str, requests_seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    start = time.perf_counter()
+    page.goto(app_server + "/")
+    wait_ready(page, "AI 基礎設施")
+    # The map draws polygons: a good share of the canvas is coloured (regions), not blank.
+    deadline = time.monotonic() + 20
+    coloured, total = 0, 1
+    while time.monotonic() < deadline:
+        coloured, total = _canvas_pixels(page)
+        if coloured / total > 0.05:
+            break
+        page.wait_for_timeout(500)
+    print(f"first map paint: {time.perf_counter() - start:.2f}s; coloured share {coloured / total:.2f}")
+    assert coloured / total > 0.05, "map canvas is blank"
+    # Chinese names are in the table (st.dataframe keeps hidden td cells for accessibility).
+    body = page.content()
+    for name in ("台灣", "南韓", "美國"):
+        assert name in body, f"{name} not on the page"
+    assert external(requests_seen) == []
+
+
+def test_language_switch_in_url(page, app_server: str, requests_seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app_server + "/?lang=en")
+    wait_ready(page, "AI-infrastructure market screening")
+    assert "lang=en" in page.url
+    page.get_by_text("繁體中文").first.click()
+    wait_ready(page, "AI 基礎設施市場篩選儀表板")
+    assert "lang=zh-TW" in page.url
+    assert external(requests_seen) == []

@@ -1,0 +1,54 @@
+"""AppTest smoke tests: every page runs without exceptions, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+
+
+def _app(lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs(page: str, lang: str, datasets_dir: Path, data_dir: Path) -> None:
+    at = _app(lang).run()
+    if page != "overview.py":
+        at.switch_page(f"pages/{page}").run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_overview_shows_every_country_bilingual(datasets_dir: Path, data_dir: Path) -> None:
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value == "AI 基礎設施市場篩選儀表板"
+    table = at.dataframe(key="countries_table").value if hasattr(at, "dataframe") else None
+    df = at.dataframe[0].value
+    assert len(df) >= 195
+    assert {"台灣", "南韓", "美國"} <= set(df["name_zh_tw"])
+    assert "Taiwan" in set(df["name_en"])
+    deck = at.get("deck_gl_json_chart")[0].proto.json
+    assert '"mapProvider": null' in deck or '"mapProvider":null' in deck
+    del table
+
+
+def test_language_from_url(datasets_dir: Path, data_dir: Path) -> None:
+    at = _app("en").run()
+    assert at.title[0].value == "AI-infrastructure market screening"
+    assert at.query_params["lang"] in ("en", ["en"])
+
+
+def test_search_filters_table(datasets_dir: Path, data_dir: Path) -> None:
+    at = _app().run()
+    at.text_input(key="country_search").set_value("韓").run()
+    names = set(at.dataframe[0].value["name_zh_tw"])
+    assert names and all("韓" in n for n in names)
