@@ -145,6 +145,7 @@ def read_wgi(raw: Path, matcher: CountryMatcher) -> SourceResult:
     df["indicator"] = "wgi." + df["indicator"]
     # ADO/ROM/TMP/ZAR/WBG/KSV resolve through the alias file; ANT (a former territory) does not.
     kept, harmonised = match_codes(df, "code", "countryname", "wgi", matcher)
+    present = set(kept["indicator"])  # catalogue rows only for indicators the file holds
     catalogue = [
         entry(
             f"wgi.{code}",
@@ -158,5 +159,6 @@ def read_wgi(raw: Path, matcher: CountryMatcher) -> SourceResult:
             "better",
         )
         for code, (name_en, name_zh) in WGI_META.items()
+        if f"wgi.{code}" in present
     ]
     return SourceResult(finish(kept, "wgi"), catalogue, harmonised)
