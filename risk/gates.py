@@ -1,0 +1,145 @@
+"""Export-control gates: who may not be a target, on a given date, and why.
+
+Gates are not averaged into the score. A country in EAR Country Group D:5, E:1 or E:2 on the as-of
+date, or one of the countries of concern (China, Hong Kong, Macau), is ineligible and never ranked.
+Taiwan is home. D:1 / D:3 / D:4 membership is reported and can cost points. Rows marked CONFLICT
+(sources disagree) are reported but ignored unless asked for. The AI Diffusion scenario puts the
+January-May 2025 tiers back in force: tier 3 becomes a gate, tier 2 a penalty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+HOME = "TWN"
+COUNTRIES_OF_CONCERN: tuple[str, ...] = ("CHN", "HKG", "MAC")
+GATE_GROUPS: tuple[str, ...] = ("D:5", "E:1", "E:2")
+PENALTY_GROUPS: tuple[str, ...] = ("D:1", "D:3", "D:4")
+
+REASON_HOME = "home"
+REASON_CONCERN = "country of concern"
+REASON_TIER3 = "AI Diffusion tier 3"
+REASON_LOW_COVERAGE = "low coverage"
+
+
+def ear_reason(group: str) -> str:
+    return f"EAR {group}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Per-country gate outcome, aligned with the iso3 array it was computed for."""
+
+    iso3: np.ndarray
+    eligible: np.ndarray  # bool
+    reason: np.ndarray  # object: "" when eligible, else reasons joined by "; "
+    groups: np.ndarray  # object: groups in force, "D:1;D:3"
+    conflicts: np.ndarray  # object: CONFLICT rows reported, not applied
+    penalty_groups: np.ndarray  # int: count of D:1/D:3/D:4 in force
+    tier: np.ndarray  # object: AI Diffusion tier ("" outside that scenario)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "iso3": self.iso3,
+                "eligible": self.eligible,
+                "reason": self.reason,
+                "ear_groups": self.groups,
+                "ear_conflicts": self.conflicts,
+                "penalty_groups": self.penalty_groups,
+                "diffusion_tier": self.tier,
+            }
+        )
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    if not text or text.lower() in {"nan", "none", "nat"}:
+        return None
+    return date.fromisoformat(text[:10])
+
+
+def in_force(table: pd.DataFrame, as_of: date) -> pd.Series:
+    """Which rows apply on `as_of`: started on or before it (or undated) and not yet ended."""
+    start = table["effective_from"].map(_as_date)
+    end = table["effective_to"].map(_as_date)
+    started = start.map(lambda d: d is None or d <= as_of)
+    # An end date is the day the listing stopped applying.
+    not_ended = end.map(lambda d: d is None or as_of < d)
+    return (started & not_ended).astype(bool)
+
+
+def groups_in_force(
+    export_controls: pd.DataFrame, as_of: date, *, include_conflicts: bool = False
+) -> pd.DataFrame:
+    """Export-control rows applying on `as_of`, with an `applied` flag (False for CONFLICT rows)."""
+    rows = export_controls[in_force(export_controls, as_of)].copy()
+    status = rows.get("status", pd.Series("listed", index=rows.index)).astype(str)
+    rows["applied"] = (status != "CONFLICT") | include_conflicts
+    return rows
+
+
+def apply_gates(
+    iso3: np.ndarray | list[str],
+    export_controls: pd.DataFrame,
+    as_of: date,
+    *,
+    include_conflicts: bool = False,
+    diffusion_tiers: pd.DataFrame | None = None,
+    scenario: str = "current",
+) -> GateResult:
+    """Gate every country in `iso3` on the as-of date; reasons are plain-English codes."""
+    codes = np.asarray(iso3, dtype=object)
+    n = len(codes)
+    rows = groups_in_force(export_controls, as_of, include_conflicts=include_conflicts)
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    groups: list[list[str]] = [[] for _ in range(n)]
+    conflicts: list[list[str]] = [[] for _ in range(n)]
+    penalty = np.zeros(n, dtype=np.int64)
+    pos = {c: i for i, c in enumerate(codes)}
+    for code, group, applied in zip(rows["iso3"], rows["group_code"], rows["applied"], strict=True):
+        i = pos.get(code)
+        if i is None:
+            continue
+        if not applied:
+            conflicts[i].append(str(group))
+            continue
+        groups[i].append(str(group))
+        if group in GATE_GROUPS:
+            reasons[i].append(ear_reason(str(group)))
+        elif group in PENALTY_GROUPS:
+            penalty[i] += 1
+    tier = np.full(n, "", dtype=object)
+    if scenario == "diffusion_tiers":
+        # The rule put every country not named in tier 1 or 3 into tier 2.
+        tiers: dict[str, str] = {}
+        if diffusion_tiers is not None:
+            tiers = dict(
+                zip(diffusion_tiers["iso3"], diffusion_tiers["tier"].astype(str), strict=True)
+            )
+        for i, c in enumerate(codes):
+            t = tiers.get(c, "2")
+            tier[i] = t if t in {"1", "2", "3"} else "2"
+            if tier[i] == "3":
+                reasons[i].append(REASON_TIER3)
+    for i, c in enumerate(codes):
+        if c in COUNTRIES_OF_CONCERN:
+            reasons[i].insert(0, REASON_CONCERN)
+        if c == HOME:
+            reasons[i] = [REASON_HOME]
+    reason = np.array(["; ".join(sorted(set(r), key=r.index)) for r in reasons], dtype=object)
+    return GateResult(
+        iso3=codes,
+        eligible=np.array([not r for r in reasons], dtype=bool),
+        reason=reason,
+        groups=np.array([";".join(sorted(set(g))) for g in groups], dtype=object),
+        conflicts=np.array([";".join(sorted(set(g))) for g in conflicts], dtype=object),
+        penalty_groups=penalty,
+        tier=tier,
+    )
