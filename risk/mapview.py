@@ -83,7 +83,6 @@ def country_deck(
         layers=[layer],
         initial_view_state=OCEAN_VIEW,
         map_provider=None,
-        map_style=None,
         tooltip={"text": tooltip_text, "style": {"fontSize": "12px"}},
         views=[pdk.View(type="MapView", controller=True)],
         height=height,

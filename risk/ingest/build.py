@@ -102,7 +102,10 @@ def _catalogue(parts: list[pd.DataFrame], observations: pd.DataFrame) -> pd.Data
     cat["year_max"] = cat["year_max"].astype("int32")
     cat["countries"] = cat["countries"].astype("int32")
     cat["rows"] = cat["rows"].astype("int64")
-    cat["open_licence"] = cat["source"].map(lambda s: SOURCES[s].open_licence)
+    # A catalogue row may name several sources ("a; b"): it is open only if all of them are.
+    cat["open_licence"] = cat["source"].map(
+        lambda s: all(SOURCES[p.strip()].open_licence for p in s.split(";"))
+    )
     return cat.sort_values("code").reset_index(drop=True)
 
 
@@ -168,7 +171,9 @@ def build(raw: Path, curated: Path, out: Path) -> BuildResult:
 
     catalogue = _catalogue([obs.catalogue, infra.catalogue], observations)
     path = write_parquet(catalogue, out / "indicators.parquet")
-    _record(result, path, len(catalogue), catalogue["source"].unique())
+    _record(
+        result, path, len(catalogue), {p.strip() for s in catalogue["source"] for p in s.split(";")}
+    )
 
     for name, df in (
         ("cloud_regions", infra.cloud_regions),
