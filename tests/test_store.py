@@ -21,13 +21,30 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture()
 def tiny_datasets(tmp_path: Path) -> Path:
     ds = tmp_path / "datasets"
-    write_parquet(pd.DataFrame({"iso3": ["KOR", "TWN", "USA"], "name_en": ["South Korea", "Taiwan", "United States"]}), ds / "countries.parquet")
-    write_parquet(pd.DataFrame({"iso3": ["KOR", "KOR"], "indicator": ["x", "x"], "year": [2022, 2023], "value": [1.0, 2.0]}), ds / "observations.parquet")
+    write_parquet(
+        pd.DataFrame(
+            {"iso3": ["KOR", "TWN", "USA"], "name_en": ["South Korea", "Taiwan", "United States"]}
+        ),
+        ds / "countries.parquet",
+    )
+    write_parquet(
+        pd.DataFrame(
+            {
+                "iso3": ["KOR", "KOR"],
+                "indicator": ["x", "x"],
+                "year": [2022, 2023],
+                "value": [1.0, 2.0],
+            }
+        ),
+        ds / "observations.parquet",
+    )
     (ds / "manifest.json").write_text(json.dumps({"tables": {"a": 1}}))
     return ds
 
 
-def test_created_on_first_start_and_queried_with_parameters(tmp_path: Path, tiny_datasets: Path) -> None:
+def test_created_on_first_start_and_queried_with_parameters(
+    tmp_path: Path, tiny_datasets: Path
+) -> None:
     store = DuckDBStore(tmp_path / "s.duckdb", tiny_datasets)
     assert store.tables() == ["countries", "observations"]
     assert store.data_version == bundled_version(tiny_datasets)
@@ -45,7 +62,9 @@ def test_refreshes_when_bundled_tables_change(tmp_path: Path, tiny_datasets: Pat
     first = DuckDBStore(path, tiny_datasets)
     v1 = first.data_version
     first.close()
-    write_parquet(pd.DataFrame({"iso3": ["JPN"], "name_en": ["Japan"]}), tiny_datasets / "countries.parquet")
+    write_parquet(
+        pd.DataFrame({"iso3": ["JPN"], "name_en": ["Japan"]}), tiny_datasets / "countries.parquet"
+    )
     (tiny_datasets / "manifest.json").write_text(json.dumps({"tables": {"a": 2}}))
     second = DuckDBStore(path, tiny_datasets)
     assert second.data_version != v1
@@ -74,7 +93,11 @@ def test_quote_ident() -> None:
 
 def test_countries_cli_contract(datasets_dir: Path, data_dir: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "risk", "countries", "--format", "csv"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "risk", "countries", "--format", "csv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     df = pd.read_csv(__import__("io").StringIO(out), keep_default_na=False)
     assert {"iso3", "name_en", "name_zh_tw", "region", "income_group"} <= set(df.columns)
