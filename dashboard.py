@@ -13,6 +13,10 @@ lang = state.language_selector()
 
 PAGES = [
     ("pages/overview.py", "nav.overview", "🗺️", "overview"),
+    ("pages/profile.py", "nav.profile", "📄", "profile"),
+    ("pages/compare.py", "nav.compare", "⚖️", "compare"),
+    ("pages/scenarios.py", "nav.scenarios", "🧭", "scenarios"),
+    ("pages/data.py", "nav.data", "🗂️", "data"),
     ("pages/methodology.py", "nav.methodology", "📐", "methodology"),
 ]
 pages = [
