@@ -56,23 +56,23 @@ class GateResult:
         )
 
 
-def _as_date(value: object) -> date | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    if not text or text.lower() in {"nan", "none", "nat"}:
-        return None
-    return date.fromisoformat(text[:10])
+def _iso_text(values: pd.Series) -> np.ndarray:
+    """Dates as 'YYYY-MM-DD' text ('' when missing): ISO dates compare correctly as text."""
+    text = values.astype(object).where(values.notna(), "")
+    return np.array(
+        [str(v)[:10] if str(v).lower() not in {"nan", "none", "nat"} else "" for v in text]
+    )
 
 
 def in_force(table: pd.DataFrame, as_of: date) -> pd.Series:
     """Which rows apply on `as_of`: started on or before it (or undated) and not yet ended."""
-    start = table["effective_from"].map(_as_date)
-    end = table["effective_to"].map(_as_date)
-    started = start.map(lambda d: d is None or d <= as_of)
+    day = as_of.isoformat()
+    start = _iso_text(table["effective_from"])
+    end = _iso_text(table["effective_to"])
+    started = (start == "") | (start <= day)
     # An end date is the day the listing stopped applying.
-    not_ended = end.map(lambda d: d is None or as_of < d)
-    return (started & not_ended).astype(bool)
+    not_ended = (end == "") | (day < end)
+    return pd.Series(started & not_ended, index=table.index)
 
 
 def groups_in_force(

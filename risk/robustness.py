@@ -25,6 +25,7 @@ from risk.scoring import (
     normalise,
     penalties,
     rank_desc,
+    rank_desc_t,
     rankable_mask,
 )
 from risk.spec import AGGREGATIONS, IMPUTATIONS
@@ -86,7 +87,7 @@ def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
     rankable = rankable_mask(spec, gates, base.screen.country_coverage)
     pen = penalties(spec, gates)
     n = len(prep.iso3)
-    ranks = np.full((n, n_draws), np.nan)
+    ranks_t = np.full((n_draws, n), np.nan)  # draws x countries: each draw's ranks contiguous
     cores: dict[int, Core] = {}
     norms: dict[tuple[int, int], np.ndarray] = {}
     for combo in sorted(set(zip(imp.tolist(), nrm.tolist(), agg.tolist(), strict=True))):
@@ -105,17 +106,23 @@ def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
         for start in range(0, draws.size, CHUNK):
             sel = draws[start : start + CHUNK]
             index, _ = aggregate_batch(
-                norm, core.available, core.pillars, w_ind[sel], w_pil[sel], geometric
+                norm,
+                core.available,
+                core.pillars,
+                w_ind[sel],
+                w_pil[sel],
+                geometric,
+                with_pillars=False,
             )
-            scores = finish_scores(index, pen)
-            ok = rankable & np.isfinite(scores).all(axis=1)
-            ranks[:, sel] = rank_desc(scores, ok)
+            scores_t = finish_scores(index, pen).T
+            ok = rankable & np.isfinite(scores_t).all(axis=0)
+            ranks_t[sel] = rank_desc_t(scores_t, ok)
     p05 = np.full(n, np.nan)
     med = np.full(n, np.nan)
     p95 = np.full(n, np.nan)
-    rows = np.flatnonzero(~np.isnan(ranks).any(axis=1)) if n_draws else np.array([], dtype=int)
+    rows = np.flatnonzero(~np.isnan(ranks_t).any(axis=0)) if n_draws else np.array([], dtype=int)
     if rows.size:
-        q = np.percentile(ranks[rows], [5, 50, 95], axis=1)
+        q = np.percentile(ranks_t[:, rows], [5, 50, 95], axis=0)
         p05[rows], med[rows], p95[rows] = q
     methods = pd.DataFrame(
         {
@@ -124,7 +131,7 @@ def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
             "aggregation": np.array(AGGREGATIONS)[agg],
         }
     )
-    return MonteCarlo(p05, med, p95, ranks, methods)
+    return MonteCarlo(p05, med, p95, ranks_t.T, methods)
 
 
 def drop_one(result: ScoreResult) -> pd.DataFrame:

@@ -417,52 +417,65 @@ def screen(
     return Screen(cov, kept, w, ccov, pcov)
 
 
+def _nanmedian_cols(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and count of the non-missing values of each column (sorting puts NaN last)."""
+    ordered = np.sort(block, axis=0)
+    counts = (~np.isnan(block)).sum(axis=0)
+    cols = np.arange(block.shape[1])
+    lo = ordered[np.maximum((counts - 1) // 2, 0), cols]
+    hi = ordered[np.minimum(counts // 2, block.shape[0] - 1), cols]
+    med = np.where(counts > 0, (lo + hi) / 2, np.nan)
+    return med, counts
+
+
 def impute(values: np.ndarray, group_codes: np.ndarray, method: str) -> np.ndarray:
     """Fill gaps with the median of the country's region x income cell (at least 3 peers), else
     its income group, else its region, else all countries; 'none' leaves gaps (re-weighting)."""
     if method == "none":
         return values
     out = values.copy()
-    missing = np.isnan(out)
-    if not missing.any():
+    if not np.isnan(out).any():
         return out
     for level in range(group_codes.shape[1]):
         codes = group_codes[:, level]
         for g in np.unique(codes[codes >= 0]):
-            rows = codes == g
-            gap = np.isnan(out[rows])
+            rows = np.flatnonzero(codes == g)
+            sub = out[rows]
+            gap = np.isnan(sub)
             if not gap.any():
                 continue
-            block = values[rows]
-            counts = (~np.isnan(block)).sum(axis=0)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are expected
-                med = np.nanmedian(block, axis=0)
+            med, counts = _nanmedian_cols(values[rows])
             med = np.where(counts >= 3, med, np.nan)
-            sub = out[rows]
-            sub[gap] = np.broadcast_to(med, sub.shape)[gap]
-            out[rows] = sub
+            out[rows] = np.where(gap, med[None, :], sub)
     still = np.isnan(out)
     if still.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            overall = np.nanmedian(values, axis=0)
+        overall, _ = _nanmedian_cols(values)
         out = np.where(still, overall[None, :], out)
     return out
 
 
 def _skew_kurt(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sample skewness and excess kurtosis of each column, ignoring NaN."""
+    """Population skewness and excess kurtosis of each column, ignoring NaN (0 if constant)."""
     n = (~np.isnan(x)).sum(axis=0).astype(float)
     with np.errstate(all="ignore"):
         mean = np.nansum(x, axis=0) / n
-        d = x - mean
-        m2 = np.nansum(d**2, axis=0) / n
-        m3 = np.nansum(d**3, axis=0) / n
-        m4 = np.nansum(d**4, axis=0) / n
+        d = np.nan_to_num(x - mean)
+        d2 = d * d
+        m2 = d2.sum(axis=0) / n
+        m3 = (d2 * d).sum(axis=0) / n
+        m4 = (d2 * d2).sum(axis=0) / n
         skew = m3 / m2**1.5
         kurt = m4 / m2**2 - 3
     return np.nan_to_num(skew), np.nan_to_num(kurt)
+
+
+def _skew_kurt_1d(obs: np.ndarray) -> tuple[float, float]:
+    d = obs - obs.mean()
+    d2 = d * d
+    m2 = d2.mean()
+    if not m2 > 0:
+        return 0.0, 0.0
+    return float((d2 * d).mean() / m2**1.5), float((d2 * d2).mean() / m2**2 - 3)
 
 
 @dataclass(frozen=True)
@@ -483,39 +496,42 @@ def treat_outliers(values: np.ndarray, method: str) -> Treatment:
     out = values.copy()
     skew, kurt = _skew_kurt(out)
     for j in np.flatnonzero((np.abs(skew) > SKEW_LIMIT) & (kurt > KURT_LIMIT)):
-        col = values[:, j].copy()
-        ok = ~np.isnan(col)
+        raw = values[:, j]
+        ok = ~np.isnan(raw)
+        obs = raw[ok].copy()
         s = skew[j]
+        treated = False
         for _ in range(MAX_WINSORISED):
-            obs = col[ok]
             if s > 0:
                 top = obs.max()
                 below = obs[obs < top]
                 if below.size == 0:
+                    treated = True
                     break
-                col[ok & (col == top)] = below.max()
+                obs[obs == top] = below.max()
             else:
                 bot = obs.min()
                 above = obs[obs > bot]
                 if above.size == 0:
+                    treated = True
                     break
-                col[ok & (col == bot)] = above.min()
-            s1, k1 = _skew_kurt(col[:, None])
-            s = s1[0]
-            if not (abs(s1[0]) > SKEW_LIMIT and k1[0] > KURT_LIMIT):
+                obs[obs == bot] = above.min()
+            s, kt = _skew_kurt_1d(obs)
+            if not (abs(s) > SKEW_LIMIT and kt > KURT_LIMIT):
+                treated = True
                 break
+        if treated:
+            kinds[j] = "winsorised"
+            col = raw.copy()
+            col[ok] = obs
+            changed[:, j] = ok & (col != raw)
         else:
             # Still skewed after the maximum: a log compresses the tail without dropping order.
-            raw = values[:, j]
             if skew[j] > 0:
                 col = np.log(raw - np.nanmin(raw) + 1)
             else:
                 col = -np.log(np.nanmax(raw) - raw + 1)
             kinds[j] = "log"
-            out[:, j] = col
-            continue
-        kinds[j] = "winsorised"
-        changed[:, j] = ok & (col != values[:, j])
         out[:, j] = col
     return Treatment(out, changed, kinds)
 
@@ -573,36 +589,46 @@ def aggregate_batch(
     w_ind: np.ndarray,
     w_pil: np.ndarray,
     geometric: bool,
-) -> tuple[np.ndarray, np.ndarray]:
+    *,
+    with_pillars: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Scores for a batch of weight vectors at once.
 
     norm, available: (n, k); w_ind: (d, k); w_pil: (d, P). Within a pillar, indicator weights are
-    renormalised over the indicators a country has; pillars likewise. Returns (index (n, d),
-    pillar scores (n, d, P)).
+    renormalised over the indicators a country has; pillars likewise (arithmetic or geometric
+    means, inputs floored at 1 for the geometric one). Returns (index (n, d), pillar scores
+    (n, d, P) or None).
     """
     n, d = norm.shape[0], w_ind.shape[0]
     npil = len(PILLARS)
     x = np.where(available, norm, 0.0)
     if geometric:
+        # Means of logs: inputs >= 1 so each log-mean is >= 0 and is the log of the pillar score.
         x = np.where(available, np.log(np.maximum(x, GEOMETRIC_FLOOR)), 0.0)
     av = available.astype(float)
-    pil = np.full((n, d, npil), np.nan)
+    pil = np.full((n, d, npil), np.nan) if with_pillars else None
+    num = np.zeros((n, d))
+    den = np.zeros((n, d))
     for p in range(npil):
         cols = np.flatnonzero(pillars == p)
         if cols.size == 0:
             continue
-        wt = w_ind[:, cols].T  # (kp, d)
-        num = x[:, cols] @ wt
-        den = av[:, cols] @ wt
-        with np.errstate(invalid="ignore", divide="ignore"):
-            val = num / den
-        val[den <= 0] = np.nan
-        pil[:, :, p] = np.exp(val) if geometric else val
-    has = ~np.isnan(pil)
-    wp = np.where(has, w_pil[None, :, :], 0.0)
-    vals = np.where(has, np.log(np.maximum(pil, GEOMETRIC_FLOOR)) if geometric else pil, 0.0)
+        wt = np.ascontiguousarray(w_ind[:, cols].T)  # (kp, d)
+        pnum = x[:, cols] @ wt
+        pden = av[:, cols] @ wt
+        has = pden > 0
+        val = np.divide(pnum, pden, out=np.zeros_like(pnum), where=has)
+        wp = w_pil[:, p][None, :]
+        if has.all():
+            num += val * wp
+            den += wp
+        else:
+            num += np.where(has, val * wp, 0.0)
+            den += np.where(has, wp, 0.0)
+        if pil is not None:
+            pil[:, :, p] = np.where(has, np.exp(val) if geometric else val, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        idx = (vals * wp).sum(axis=2) / wp.sum(axis=2)
+        idx = num / den
     if geometric:
         idx = np.exp(idx)
     return idx, pil
@@ -611,22 +637,27 @@ def aggregate_batch(
 def rank_desc(scores: np.ndarray, rankable: np.ndarray) -> np.ndarray:
     """Competition ranks (1 = best, ties share the best place) per column, among rankable rows;
     other rows get NaN. scores: (n, d)."""
-    n, d = scores.shape
-    out = np.full((n, d), np.nan)
-    rows = np.flatnonzero(rankable)
-    if rows.size == 0:
+    return rank_desc_t(scores.T, rankable).T
+
+
+def rank_desc_t(scores_t: np.ndarray, rankable: np.ndarray) -> np.ndarray:
+    """As `rank_desc`, for scores laid out (draws, countries): rows are contiguous in memory."""
+    d, n = scores_t.shape
+    out = np.full((d, n), np.nan)
+    cols = np.flatnonzero(rankable)
+    if cols.size == 0:
         return out
-    s = np.round(scores[rows], RANK_DECIMALS)
-    s = np.where(np.isnan(s), -np.inf, s)
-    order = np.argsort(-s, axis=0, kind="stable")
-    sorted_s = np.take_along_axis(s, order, axis=0)
-    pos = np.arange(rows.size)[:, None]
+    s = np.round(scores_t[:, cols], RANK_DECIMALS)
+    s = np.where(np.isnan(s), np.inf, -s)  # ascending sort of -score puts the best first
+    order = np.argsort(s, axis=1, kind="stable")
+    sorted_s = np.take_along_axis(s, order, axis=1)
+    pos = np.arange(cols.size)[None, :]
     start = np.ones_like(sorted_s, dtype=bool)
-    start[1:] = sorted_s[1:] != sorted_s[:-1]
-    first = np.maximum.accumulate(np.where(start, pos, 0), axis=0) + 1
+    start[:, 1:] = sorted_s[:, 1:] != sorted_s[:, :-1]
+    first = np.maximum.accumulate(np.where(start, pos, 0), axis=1) + 1
     ranks = np.empty_like(first)
-    np.put_along_axis(ranks, order, first, axis=0)
-    out[rows] = ranks
+    np.put_along_axis(ranks, order, first, axis=1)
+    out[:, cols] = ranks
     return out
 
 
@@ -766,9 +797,11 @@ def score_prepared(prep: Prepared, spec: ScoreSpec, gates: GateResult) -> ScoreR
     core = core_steps(prep, spec)
     norm = normalise(core.treatment.values, core.direction, spec.normalisation)
     geometric = spec.aggregation == "geometric"
-    index, pil = aggregate_batch(
+    index, pil_batch = aggregate_batch(
         norm, core.available, core.pillars, core.w_ind[None, :], core.w_pil[None, :], geometric
     )
+    assert pil_batch is not None
+    pil = pil_batch
     pen = penalties(spec, gates)
     scores = finish_scores(index, pen)[:, 0]
     coverage = core.screen.country_coverage
@@ -779,32 +812,31 @@ def score_prepared(prep: Prepared, spec: ScoreSpec, gates: GateResult) -> ScoreR
     if spec.low_coverage == "exclude":
         reason[low] = REASON_LOW_COVERAGE
     c = prep.countries
-    table = pd.DataFrame(
-        {
-            "iso3": prep.iso3,
-            "name_en": c["name_en"].astype(str).to_numpy(),
-            "name_zh_tw": c["name_zh_tw"].astype(str).to_numpy(),
-            "score": scores,
-            "rank": ranks,
-            "eligible": gates.eligible,
-            "reason": reason,
-        }
-    )
+    cols: dict[str, Any] = {
+        "iso3": prep.iso3,
+        "name_en": c["name_en"].astype(str).to_numpy(),
+        "name_zh_tw": c["name_zh_tw"].astype(str).to_numpy(),
+        "score": scores,
+        "rank": ranks,
+        "eligible": gates.eligible,
+        "reason": reason,
+    }
     for p, name in enumerate(PILLARS):
-        table[name] = pil[:, 0, p]
-    table["rank_p05"] = ranks
-    table["rank_median"] = ranks
-    table["rank_p95"] = ranks
-    table["coverage"] = coverage
+        cols[name] = pil[:, 0, p]
+    cols["rank_p05"] = ranks
+    cols["rank_median"] = ranks
+    cols["rank_p95"] = ranks
+    cols["coverage"] = coverage
     for p, name in enumerate(PILLARS):
-        table[f"coverage_{name}"] = core.screen.pillar_coverage[:, p]
-    table["low_coverage"] = low
-    table["imputed"] = (np.isnan(prep.transformed) & core.available).sum(axis=1)
-    table["penalty"] = pen
-    gf = gates.frame()
-    for col in ("ear_groups", "ear_conflicts", "diffusion_tier"):
-        table[col] = gf[col].to_numpy()
-    table["data_version"] = prep.data_version
+        cols[f"coverage_{name}"] = core.screen.pillar_coverage[:, p]
+    cols["low_coverage"] = low
+    cols["imputed"] = (np.isnan(prep.transformed) & core.available).sum(axis=1)
+    cols["penalty"] = pen
+    cols["ear_groups"] = gates.groups
+    cols["ear_conflicts"] = gates.conflicts
+    cols["diffusion_tier"] = gates.tier
+    cols["data_version"] = np.full(len(prep.iso3), prep.data_version, dtype=object)
+    table = pd.DataFrame(cols)
     warns: list[str] = []
     dropped = np.flatnonzero(~core.screen.kept & (effective_weights(prep.framework, spec)[0] > 0))
     for j in dropped:
