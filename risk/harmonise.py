@@ -40,7 +40,7 @@ _AGGREGATE_PATTERNS = [
     r"\bsub-saharan\b",
     r"\b(east|south|central|western|eastern|northern|southern) asia\b",
     r"\b(latin america|caribbean|middle east|north africa|north america|pacific)\b",
-    r"\b(europe|africa|asia|oceania|americas|arab world|antarctica)\b$",
+    r"^(europe|africa|asia|oceania|americas|arab world)$",
     r"\bnon-oecd\b",
     r"\bleast developed\b",
     r"\bheavily indebted\b",
