@@ -60,7 +60,8 @@ def _iso_text(values: pd.Series) -> np.ndarray:
     """Dates as 'YYYY-MM-DD' text ('' when missing): ISO dates compare correctly as text."""
     text = values.astype(object).where(values.notna(), "")
     return np.array(
-        [str(v)[:10] if str(v).lower() not in {"nan", "none", "nat"} else "" for v in text]
+        [str(v)[:10] if str(v).lower() not in {"nan", "none", "nat"} else "" for v in text],
+        dtype="U10",
     )
 
 

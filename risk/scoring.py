@@ -413,7 +413,8 @@ def screen(
         pcov = (observed * w) @ onehot / pw_tot
     pcov = np.where(pw_tot > 0, pcov, np.nan)
     active = (pw_tot > 0) * pillar_weights
-    ccov = np.nansum(pcov * active, axis=1) / active.sum() if active.sum() > 0 else np.zeros(0)
+    n = observed.shape[0]
+    ccov = np.nansum(pcov * active, axis=1) / active.sum() if active.sum() > 0 else np.zeros(n)
     return Screen(cov, kept, w, ccov, pcov)
 
 
