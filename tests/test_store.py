@@ -46,7 +46,8 @@ def test_created_on_first_start_and_queried_with_parameters(
     tmp_path: Path, tiny_datasets: Path
 ) -> None:
     store = DuckDBStore(tmp_path / "s.duckdb", tiny_datasets)
-    assert store.tables() == ["countries", "observations"]
+    # The versioned tables (observations, indicators, framework overrides) always exist.
+    assert store.tables() == ["countries", "framework_overrides", "indicators", "observations"]
     assert store.data_version == bundled_version(tiny_datasets)
     hostile = "x' OR 1=1 --"
     assert store.query("SELECT * FROM countries WHERE name_en = ?", [hostile]).empty
