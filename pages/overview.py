@@ -1,56 +1,143 @@
-"""Overview: every country on the map and in a table, in the chosen language."""
+"""Overview: the score map, the ranked shortlist, filters, weights and a shareable link."""
+
+import html
 
 import streamlit as st
 
+from risk.filters import apply_filters
+from risk.framework import PILLARS
 from risk.i18n import t
-from risk.mapview import country_deck, region_colors
-from ui import state
+from risk.mapview import COUNTRY_LAYER_ID, overview_deck
+from risk.overview import arcs, legend, map_properties, table_view, tooltip_text
+from risk.share import save_view
+from ui import state, view
 
 lang = state.lang()
 store = state.store()
 countries = state.table("countries", store.data_version)
+warnings = view.init_view()
+
+view.weight_controls(lang)
+view.filter_controls(lang, countries[countries["sovereign"]])
 
 st.title(t("app.title", lang))
 st.caption(t("app.subtitle", lang))
+for w in warnings:
+    st.warning(t("overview.link_warning", lang, detail=w))
 
-view = countries.copy()
-view["fill_color"] = region_colors(view)
-view["region_label"] = view["region"].map(
-    lambda r: t(f"region.{r}", lang) if isinstance(r, str) else ""
-)
-view["income_label"] = view["income_group"].map(
-    lambda g: t(f"income.{g}", lang) if isinstance(g, str) else ""
-)
-props = view[["iso3", "name_zh_tw", "name_en", "region_label", "income_label", "fill_color"]]
-tooltip = "{name_zh_tw} {name_en} ({iso3})\n{region_label} · {income_label}"
-st.pydeck_chart(country_deck(state.geometry(), props, tooltip), key="overview_map", height=520)
+current = view.current_view()
+ranked, score_warnings = state.scores(current.spec.to_json(), store.data_version)
+shown = apply_filters(store, ranked, current.filters)
 
-st.subheader(t("countries.heading", lang))
+# -- map -----------------------------------------------------------------------------------
+view.map_controls(lang)
+current = view.current_view()
+props, lo, hi = map_properties(ranked, countries, current.metric, set(shown["iso3"]), lang)
+layers = set(current.layers)
+deck = overview_deck(
+    state.geometry(),
+    props,
+    tooltip_text(lang),
+    arcs=arcs(shown, countries, current.top_n) if "arcs" in layers else None,
+    cloud=state.table("cloud_regions", store.data_version) if "cloud" in layers else None,
+    landings=state.table("landing_points", store.data_version) if "landings" in layers else None,
+    cables=state.geometry(str(state.DATASETS_DIR / "cables.geojson"))
+    if "cables" in layers
+    else None,
+)
+event = st.pydeck_chart(
+    deck, key="overview_map", on_select="rerun", selection_mode="single-object", height=540
+)
+picked = (event.get("selection") or {}).get("objects", {}).get(COUNTRY_LAYER_ID) if event else None
+if picked:
+    iso3 = (picked[0].get("properties") or picked[0]).get("iso3")
+    if iso3 in set(countries["iso3"]):
+        st.session_state["selected"] = iso3
+        current = current.replace(selected=iso3)
+
+swatches = " ".join(
+    f"<span style='display:inline-block;width:12px;height:12px;background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
+    f"border:1px solid #999;margin:0 3px 0 10px'></span>{html.escape(label)}"
+    for label, c in legend(current.metric, lo, hi, lang)
+)
+st.markdown(
+    f"<div style='font-size:0.8rem'>{html.escape(t(f'metric.{current.metric}', lang))}: {swatches}</div>",
+    unsafe_allow_html=True,
+)
+
+if current.selected:
+    row = ranked[ranked["iso3"] == current.selected]
+    name = countries.set_index("iso3").loc[
+        current.selected, "name_zh_tw" if lang == "zh-TW" else "name_en"
+    ]
+    c1, c2, c3 = st.columns([3, 2, 1])
+    c1.markdown(f"**{t('overview.selected', lang, name=name)}**")
+    query = view.publish(current)
+    if (state.ROOT / "pages" / "profile.py").exists():
+        c2.page_link("pages/profile.py", label=t("overview.open_profile", lang), query_params=query)
+    if c3.button(t("overview.clear_selection", lang), key="clear_selection"):
+        st.session_state["selected"] = None
+        st.rerun()
+    if not row.empty:
+        r = row.iloc[0]
+        cols = st.columns(5)
+        cols[0].metric(
+            t("metric.score", lang), "–" if r["score"] != r["score"] else f"{r['score']:.1f}"
+        )
+        for col, p in zip(cols[1:], PILLARS, strict=True):
+            col.metric(t(f"metric.{p}", lang), "–" if r[p] != r[p] else f"{r[p]:.1f}")
+
+# -- ranked table ----------------------------------------------------------------------------
+st.subheader(t("overview.shortlist", lang))
 st.caption(
-    t("countries.caption", lang, n=len(countries), sovereign=int(countries["sovereign"].sum()))
+    t(
+        "overview.summary",
+        lang,
+        n=len(shown),
+        total=int(ranked["eligible"].sum()),
+        version=store.data_version,
+    )
 )
-left, right = st.columns([3, 1])
-query = left.text_input(t("countries.search", lang), key="country_search")
-sovereign_only = right.toggle(t("countries.sovereign_only", lang), value=True, key="sovereign_only")
+st.text_input(t("countries.search", lang), key="f_search")
+current = view.current_view()
+shown = apply_filters(store, ranked, current.filters)
+if shown.empty:
+    st.info(t("overview.none_match", lang))
+else:
+    bars = {
+        p: st.column_config.ProgressColumn(
+            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.1f"
+        )
+        for p in PILLARS
+    }
+    st.dataframe(
+        table_view(shown, lang),
+        hide_index=True,
+        key="ranked_table",
+        column_config={
+            "rank": st.column_config.NumberColumn(t("col.rank", lang), format="%d"),
+            "name": t("col.name", lang),
+            "name_other": t("col.name_other", lang),
+            "iso3": t("col.iso3", lang),
+            "score": st.column_config.NumberColumn(t("col.score", lang), format="%.1f"),
+            **bars,
+            "interval": t("col.interval", lang),
+            "coverage": st.column_config.ProgressColumn(
+                t("col.coverage", lang), min_value=0, max_value=100, format="%.0f%%"
+            ),
+            "eligible": t("col.eligible", lang),
+            "reason": t("col.reason", lang),
+        },
+    )
 
-rows = store.query(
-    "SELECT iso3, name_zh_tw, name_en, region, subregion, income_group, sovereign, export_control_groups "
-    "FROM countries WHERE (sovereign OR NOT $sov) AND ($q = '' OR name_zh_tw ILIKE '%' || $q || '%' "
-    "OR name_en ILIKE '%' || $q || '%' OR iso3 ILIKE $q) ORDER BY name_en",
-    {"sov": sovereign_only, "q": query.strip()},
-)
-rows["region"] = rows["region"].map(
-    lambda r: t(f"region.{r}", lang) if isinstance(r, str) else None
-)
-rows["subregion"] = rows["subregion"].map(
-    lambda r: t(f"subregion.{r}", lang) if isinstance(r, str) else None
-)
-rows["income_group"] = rows["income_group"].map(
-    lambda g: t(f"income.{g}", lang) if isinstance(g, str) else None
-)
-st.dataframe(
-    rows,
-    hide_index=True,
-    key="countries_table",
-    column_config={c: t(f"col.{c}", lang) for c in rows.columns},
-)
+# -- sharing ---------------------------------------------------------------------------------
+query = view.publish(current)
+with st.expander(t("overview.share", lang)):
+    st.caption(t("overview.share_help", lang))
+    base = (st.context.url or "").split("?")[0]
+    st.code(
+        base + "?" + "&".join(f"{k}={v}" for k, v in query.items()), language=None, wrap_lines=True
+    )
+    if st.button(t("overview.save_view", lang), key="save_view"):
+        vid = save_view(store, query)
+        st.code(f"{base}?view={vid}", language=None)

@@ -87,3 +87,92 @@ def country_deck(
         views=[pdk.View(type="MapView", controller=True)],
         height=height,
     )
+
+
+ORIGIN_COLORS: dict[str, Color] = {
+    "US": [31, 119, 180, 230],
+    "China": [214, 39, 40, 230],
+    "other": [120, 120, 120, 230],
+}
+
+
+def overview_deck(
+    fc: Mapping,
+    props: pd.DataFrame,
+    tooltip_text: str,
+    *,
+    arcs: pd.DataFrame | None = None,
+    cloud: pd.DataFrame | None = None,
+    landings: pd.DataFrame | None = None,
+    cables: Mapping | None = None,
+    height: int = 540,
+) -> pdk.Deck:
+    """The score map: the country choropleth plus optional arcs, cloud regions, landings and cables."""
+    deck = country_deck(fc, props, tooltip_text, height=height)
+    layers = list(deck.layers)
+    if cables is not None:
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                data=dict(cables),
+                id="cables",
+                pickable=False,
+                stroked=True,
+                filled=False,
+                get_line_color=[90, 90, 160, 110],
+                line_width_min_pixels=1,
+            )
+        )
+    if landings is not None and not landings.empty:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=landings[["lon", "lat"]].to_dict("records"),
+                id="landings",
+                pickable=False,
+                get_position=["lon", "lat"],
+                get_fill_color=[60, 60, 60, 200],
+                radius_min_pixels=1.5,
+                radius_max_pixels=4,
+                get_radius=8000,
+            )
+        )
+    if cloud is not None and not cloud.empty:
+        data = cloud.assign(
+            color=cloud["provider_origin"].map(
+                lambda o: ORIGIN_COLORS.get(o, ORIGIN_COLORS["other"])
+            )
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=data[["lon", "lat", "color"]].to_dict("records"),
+                id="cloud",
+                pickable=False,
+                get_position=["lon", "lat"],
+                get_fill_color="color",
+                get_line_color=[255, 255, 255, 255],
+                stroked=True,
+                line_width_min_pixels=1,
+                radius_min_pixels=3,
+                radius_max_pixels=7,
+                get_radius=30000,
+            )
+        )
+    if arcs is not None and not arcs.empty:
+        layers.append(
+            pdk.Layer(
+                "ArcLayer",
+                data=arcs[["source", "target"]].to_dict("records"),
+                id="arcs",
+                pickable=False,
+                get_source_position="source",
+                get_target_position="target",
+                get_source_color=list(HOME_COLOR),
+                get_target_color=[12, 44, 132, 255],
+                get_width=2,
+                great_circle=True,
+            )
+        )
+    deck.layers = layers
+    return deck

@@ -66,3 +66,24 @@ def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict:
 
 def sidebar_footer() -> None:
     st.sidebar.caption(f"{t('app.data_version', lang())}: `{store().data_version}`")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def engine(data_version: str):  # type: ignore[no-untyped-def]
+    """The scoring engine for a data version (inputs read and prepared once)."""
+    from risk.scoring import ScoringEngine, load_inputs
+
+    return ScoringEngine(load_inputs(store()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def scores(spec_json: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
+    """The ranked table for a spec (JSON), cached: the same spec never scores twice."""
+    from risk.scoring import result_table
+    from risk.spec import ScoreSpec
+
+    result = engine(data_version).score(ScoreSpec.from_json(spec_json))
+    return result_table(result), list(result.warnings)
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,195 @@
+"""What the overview page shows, computed without Streamlit: map colours, legend, tooltip fields,
+arcs from Taiwan, the ranked table's display columns, and the weight-slider arithmetic."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from risk.framework import PILLARS
+from risk.i18n import t
+from risk.mapview import HOME_COLOR, NO_DATA_COLOR, Color
+
+# Sequential palette (ColorBrewer YlGnBu, 7 classes): light = low, dark = high.
+PALETTE: list[Color] = [
+    [255, 255, 204, 235],
+    [199, 233, 180, 235],
+    [127, 205, 187, 235],
+    [65, 182, 196, 235],
+    [29, 145, 192, 235],
+    [34, 94, 168, 235],
+    [12, 44, 132, 235],
+]
+INELIGIBLE_COLOR: Color = [150, 150, 150, 255]
+FILTERED_OUT_ALPHA = 70
+
+
+def balance_weights(weights: Mapping[str, float], changed: str, total: int = 100) -> dict[str, int]:
+    """Integer weights summing to `total` after one slider moved: the others share the remainder in
+    proportion to their previous values (equally if they were all zero)."""
+    new = max(0, min(total, int(round(weights[changed]))))
+    others = [k for k in weights if k != changed]
+    rest = total - new
+    prev = np.array([max(0.0, float(weights[k])) for k in others])
+    share = prev / prev.sum() if prev.sum() > 0 else np.full(len(others), 1 / len(others))
+    raw = share * rest
+    floors = np.floor(raw).astype(int)
+    # largest remainders get the leftover points, so the sum is exact
+    for i in np.argsort(-(raw - floors), kind="stable")[: rest - int(floors.sum())]:
+        floors[i] += 1
+    out = {changed: new}
+    out.update({k: int(v) for k, v in zip(others, floors, strict=True)})
+    return {k: out[k] for k in weights}
+
+
+def color_for(value: float | None, lo: float, hi: float) -> Color:
+    """Palette colour of a value on [lo, hi]; grey when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA_COLOR
+    span = hi - lo if hi > lo else 1.0
+    pos = min(max((value - lo) / span, 0.0), 1.0)
+    return PALETTE[min(int(pos * len(PALETTE)), len(PALETTE) - 1)]
+
+
+def legend(metric: str, lo: float, hi: float, lang: str) -> list[tuple[str, Color]]:
+    """(label, colour) pairs for the legend: one per palette class, plus ineligible, home, no data."""
+    step = (hi - lo) / len(PALETTE) if hi > lo else 0.0
+    items = [(f"{lo + i * step:.0f}–{lo + (i + 1) * step:.0f}", c) for i, c in enumerate(PALETTE)]
+    items += [
+        (t("overview.legend.ineligible", lang), INELIGIBLE_COLOR),
+        (t("map.home", lang), HOME_COLOR),
+        (t("map.no_data", lang), NO_DATA_COLOR),
+    ]
+    return items
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def rank_interval(row: Mapping[str, object]) -> str:
+    lo, hi = row.get("rank_p05"), row.get("rank_p95")
+    if lo is None or hi is None or any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+        return "–"
+    return f"{int(lo)}–{int(hi)}"  # type: ignore[call-overload]
+
+
+def map_properties(
+    scores: pd.DataFrame,
+    countries: pd.DataFrame,
+    metric: str,
+    visible: set[str],
+    lang: str,
+) -> tuple[pd.DataFrame, float, float]:
+    """Per-country feature properties (colour + tooltip text fields) and the colour range used.
+
+    Every field the tooltip shows is plain text; the deck renders it in text mode.
+    """
+    base = countries[["iso3", "name_zh_tw", "name_en"]].merge(
+        scores, on="iso3", how="left", suffixes=("", "_s")
+    )
+    values = pd.to_numeric(base.get(metric), errors="coerce")
+    shown = base["eligible"].fillna(False).astype(bool) & values.notna()
+    lo = float(values[shown].min()) if shown.any() else 0.0
+    hi = float(values[shown].max()) if shown.any() else 100.0
+    yes, no = t("common.yes", lang), t("common.no", lang)
+    rows = []
+    for rec, value in zip(base.to_dict("records"), values, strict=True):
+        iso3 = rec["iso3"]
+        eligible = rec.get("eligible")
+        scored = isinstance(eligible, (bool, np.bool_))
+        if iso3 == "TWN":
+            color, status = HOME_COLOR, t("map.home", lang)
+        elif not scored:
+            color, status = NO_DATA_COLOR, t("overview.not_scored", lang)
+        elif not eligible:
+            color = INELIGIBLE_COLOR
+            status = t("overview.ineligible", lang, reason=reason_text(rec.get("reason"), lang))
+        else:
+            color = color_for(None if pd.isna(value) else float(value), lo, hi)
+            status = t("overview.eligible", lang)
+        if scored and eligible and iso3 not in visible:
+            color = [*color[:3], FILTERED_OUT_ALPHA]
+        rank = rec.get("rank")
+        rows.append(
+            {
+                "iso3": iso3,
+                "fill_color": color,
+                "name_zh_tw": rec["name_zh_tw"],
+                "name_en": rec["name_en"],
+                "metric_label": t(f"metric.{metric}", lang),
+                "metric_value": _fmt(value),
+                "rank_text": "–" if rank is None or pd.isna(rank) else str(int(rank)),
+                "interval": rank_interval(rec),
+                "coverage_text": "–"
+                if pd.isna(rec.get("coverage"))
+                else f"{float(rec['coverage']) * 100:.0f}%",
+                "status": status,
+                "low_coverage": yes if rec.get("low_coverage") is True else no,
+            }
+        )
+    return pd.DataFrame(rows), lo, hi
+
+
+def tooltip_text(lang: str) -> str:
+    """The tooltip template (deck.gl text mode: placeholders are filled with plain text)."""
+    return (
+        "{name_zh_tw} {name_en} ({iso3})\n"
+        "{metric_label}: {metric_value}\n"
+        + t("overview.tooltip.rank", lang)
+        + ": {rank_text} (90%: {interval})\n"
+        + t("overview.tooltip.coverage", lang)
+        + ": {coverage_text}\n{status}"
+    )
+
+
+def arcs(scores: pd.DataFrame, countries: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """Arcs from Taiwan to the top N ranked (eligible) countries."""
+    points = countries.set_index("iso3")[["lon", "lat"]]
+    if "TWN" not in points.index or top_n <= 0:
+        return pd.DataFrame(columns=["iso3", "source", "target", "rank"])
+    home = points.loc["TWN"].tolist()
+    top = scores[scores["eligible"] & scores["rank"].notna()].nsmallest(top_n, "rank")
+    rows = [
+        {"iso3": r.iso3, "source": home, "target": points.loc[r.iso3].tolist(), "rank": int(r.rank)}
+        for r in top.itertuples()
+        if r.iso3 in points.index and not points.loc[r.iso3].isna().any()
+    ]
+    return pd.DataFrame(rows)
+
+
+def table_view(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ranked table's display columns (numbers stay numbers; text is plain)."""
+    out = pd.DataFrame(
+        {
+            "rank": scores["rank"],
+            "name": scores["name_zh_tw"] if lang == "zh-TW" else scores["name_en"],
+            "name_other": scores["name_en"] if lang == "zh-TW" else scores["name_zh_tw"],
+            "iso3": scores["iso3"],
+            "score": scores["score"],
+            **{p: scores[p] for p in PILLARS},
+            "interval": [rank_interval(r) for r in scores.to_dict("records")],
+            "coverage": scores["coverage"] * 100,
+            "eligible": scores["eligible"],
+            "reason": [reason_text(r, lang) for r in scores["reason"]],
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def reason_text(reason: object, lang: str) -> str:
+    """Translate the scorer's reason tokens ('country of concern; EAR D:5') into the user's language."""
+    if not isinstance(reason, str) or not reason.strip():
+        return ""
+    parts = []
+    for token in (p.strip() for p in reason.split(";")):
+        if token.startswith("EAR "):
+            parts.append(t("reason.ear", lang, group=token[4:]))
+        elif token:
+            parts.append(t("reason." + token.replace(" ", "_"), lang))
+    return "；".join(parts) if lang == "zh-TW" else "; ".join(parts)

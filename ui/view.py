@@ -1,0 +1,290 @@
+"""The shared view: widgets <-> ViewState <-> URL. Every page reads the view from here, so a pasted
+link reopens the same view and switching pages keeps it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from risk.framework import PILLARS, list_presets, load_framework
+from risk.i18n import t
+from risk.overview import balance_weights
+from risk.share import (
+    BLOC_FILTERS,
+    ELIGIBILITY,
+    LAYERS,
+    TAIWAN_FILTERS,
+    Filters,
+    ViewState,
+    from_query,
+    load_view,
+    to_query,
+)
+from risk.spec import AGGREGATIONS, IMPUTATIONS, NORMALISATIONS, OUTLIER_METHODS, ScoreSpec
+from ui import state
+
+W = {p: f"w_{p}" for p in PILLARS}
+MIN = {p: f"f_min_{p}" for p in PILLARS}
+LAST_QUERY = "_view_query"
+VIEW_METRICS = ("score", *PILLARS)
+
+
+def _to_percent(weights: dict[str, float]) -> dict[str, int]:
+    total = sum(weights.values()) or 1.0
+    raw = {k: 100 * v / total for k, v in weights.items()}
+    first = next(iter(raw))
+    return balance_weights(raw, first)
+
+
+def _push(view: ViewState) -> None:
+    """Put a view's values into the widgets' session-state keys."""
+    ss = st.session_state
+    spec, f = view.spec, view.filters
+    ss["preset"] = spec.preset if spec.preset in list_presets() else "custom"
+    for p, v in _to_percent(dict(spec.pillar_weights)).items():
+        ss[W[p]] = v
+    ss["normalisation"], ss["aggregation"] = spec.normalisation, spec.aggregation
+    ss["imputation"], ss["outliers"] = spec.imputation, spec.outliers
+    ss["as_of"] = date.fromisoformat(spec.as_of)
+    ss["d_penalty"], ss["mc_draws"], ss["seed"] = (
+        float(spec.d_group_penalty),
+        int(spec.mc_draws),
+        int(spec.seed),
+    )
+    ss["f_region"], ss["f_subregion"], ss["f_income"] = (
+        list(f.regions),
+        list(f.subregions),
+        list(f.incomes),
+    )
+    ss["f_bloc"], ss["f_tw"], ss["f_elig"] = list(f.blocs), list(f.taiwan), f.eligibility
+    mins = dict(f.min_pillar)
+    for p in PILLARS:
+        ss[MIN[p]] = float(mins.get(p, 0.0))
+    ss["f_mincov"], ss["f_search"] = int(round(f.min_coverage * 100)), f.search
+    ss["metric"], ss["layers"], ss["top_n"] = (
+        view.metric if view.metric in VIEW_METRICS else "score",
+        list(view.layers),
+        view.top_n,
+    )
+    ss["selected"] = view.selected
+    ss["compare"] = list(view.compare)
+    ss["_spec_extra"] = spec
+
+
+def init_view() -> list[str]:
+    """Read the URL once per change: a saved-view id is expanded; a new URL re-seeds the widgets."""
+    params = st.query_params.to_dict()
+    warnings: list[str] = []
+    if vid := params.get("view"):
+        try:
+            params = {**load_view(state.store(), vid), "lang": state.lang()}
+        except Exception as exc:  # noqa: BLE001 (a bad short link must not break the page)
+            warnings.append(str(exc))
+            params = {}
+        st.query_params.from_dict(params)
+    last = st.session_state.get(LAST_QUERY)
+    if "spec" not in params and last:
+        # page switch inside the app: the URL lost its parameters, the session kept them
+        st.query_params.from_dict({**last, "lang": state.lang()})
+        return warnings
+    comparable = {k: v for k, v in params.items() if k != "lang"}
+    if last is None or comparable != {k: v for k, v in last.items() if k != "lang"}:
+        default = ScoreSpec.from_preset("balanced", data_version=state.store().data_version)
+        view, bad = from_query(params, default)
+        warnings += bad
+        _push(view)
+        st.session_state[LAST_QUERY] = to_query(view.replace(lang=state.lang()))
+    return warnings
+
+
+def current_view() -> ViewState:
+    """The view the widgets describe now."""
+    ss = st.session_state
+    preset = ss.get("preset", "balanced")
+    base: ScoreSpec = ss.get("_spec_extra") or ScoreSpec.from_preset("balanced")
+    if preset != "custom":
+        base = ScoreSpec.from_preset(preset, as_of=base.as_of)
+    spec = base.replace(
+        preset=preset,
+        pillar_weights=tuple((p, float(ss.get(W[p], 25))) for p in PILLARS),
+        normalisation=ss.get("normalisation", "minmax"),
+        aggregation=ss.get("aggregation", "arithmetic"),
+        imputation=ss.get("imputation", "group_median"),
+        outliers=ss.get("outliers", "winsorise"),
+        as_of=(ss.get("as_of") or date.today()).isoformat(),
+        d_group_penalty=float(ss.get("d_penalty", 0.0)),
+        mc_draws=int(ss.get("mc_draws", 1000)),
+        seed=int(ss.get("seed", 0)),
+        data_version=state.store().data_version,
+    )
+    filters = Filters(
+        regions=tuple(ss.get("f_region", [])),
+        subregions=tuple(ss.get("f_subregion", [])),
+        incomes=tuple(ss.get("f_income", [])),
+        blocs=tuple(ss.get("f_bloc", [])),
+        taiwan=tuple(ss.get("f_tw", [])),
+        eligibility=ss.get("f_elig", "eligible"),
+        min_pillar=tuple((p, float(ss[MIN[p]])) for p in PILLARS if ss.get(MIN[p], 0) > 0),
+        min_coverage=ss.get("f_mincov", 0) / 100,
+        search=ss.get("f_search", ""),
+    )
+    return ViewState(
+        spec=spec,
+        filters=filters,
+        metric=ss.get("metric", "score"),
+        layers=tuple(ss.get("layers", ["arcs"])),
+        top_n=int(ss.get("top_n", 10)),
+        selected=ss.get("selected"),
+        compare=tuple(ss.get("compare", [])),
+        lang=state.lang(),
+    )
+
+
+def publish(view: ViewState) -> dict[str, str]:
+    """Write the view to the URL (only when it changed) and remember it for page switches."""
+    query = to_query(view)
+    st.session_state[LAST_QUERY] = query
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    return query
+
+
+# -- widgets ---------------------------------------------------------------------------------
+def _on_preset() -> None:
+    name = st.session_state["preset"]
+    if name == "custom":
+        return
+    preset = load_framework().preset(name)
+    for p, v in _to_percent(dict(preset.pillar_weights)).items():
+        st.session_state[W[p]] = v
+    st.session_state["_spec_extra"] = ScoreSpec.from_preset(name)
+
+
+def _on_weight(changed: str) -> None:
+    weights = {p: float(st.session_state[W[p]]) for p in PILLARS}
+    for p, v in balance_weights(weights, changed).items():
+        st.session_state[W[p]] = v
+    st.session_state["preset"] = "custom"
+
+
+def weight_controls(lang: str) -> None:
+    sb = st.sidebar
+    sb.subheader(t("overview.weights", lang))
+    options = [*list_presets(), "custom"]
+    sb.selectbox(
+        t("overview.preset", lang),
+        options,
+        key="preset",
+        on_change=_on_preset,
+        format_func=lambda p: t(f"preset.{p}", lang),
+    )
+    for p in PILLARS:
+        sb.slider(
+            t(f"metric.{p}", lang),
+            0,
+            100,
+            key=W[p],
+            step=1,
+            format="%d%%",
+            on_change=_on_weight,
+            args=(p,),
+        )
+    with sb.expander(t("overview.advanced", lang)):
+        st.selectbox(
+            t("overview.normalisation", lang),
+            NORMALISATIONS,
+            key="normalisation",
+            format_func=lambda m: t(f"method.{m}", lang),
+        )
+        st.selectbox(
+            t("overview.aggregation", lang),
+            AGGREGATIONS,
+            key="aggregation",
+            format_func=lambda m: t(f"method.{m}", lang),
+        )
+        st.selectbox(
+            t("overview.imputation", lang),
+            IMPUTATIONS,
+            key="imputation",
+            format_func=lambda m: t(f"method.{m}", lang),
+        )
+        st.selectbox(
+            t("overview.outliers", lang),
+            OUTLIER_METHODS,
+            key="outliers",
+            format_func=lambda m: t(f"method.{m}", lang),
+        )
+        st.date_input(t("overview.as_of", lang), key="as_of")
+        st.number_input(t("overview.d_penalty", lang), 0.0, 50.0, step=1.0, key="d_penalty")
+        st.number_input(t("overview.mc_draws", lang), 0, 10000, step=100, key="mc_draws")
+        st.number_input(t("overview.seed", lang), 0, 2**31 - 1, step=1, key="seed")
+
+
+def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-def]
+    sb = st.sidebar
+    sb.subheader(t("overview.filters", lang))
+    regions = sorted(countries["region"].dropna().unique())
+    subregions = sorted(countries["subregion"].dropna().unique())
+    incomes = ["High income", "Upper middle income", "Lower middle income", "Low income"]
+    sb.multiselect(
+        t("col.region", lang), regions, key="f_region", format_func=lambda r: t(f"region.{r}", lang)
+    )
+    sb.multiselect(
+        t("col.subregion", lang),
+        subregions,
+        key="f_subregion",
+        format_func=lambda r: t(f"subregion.{r}", lang),
+    )
+    sb.multiselect(
+        t("col.income_group", lang),
+        incomes,
+        key="f_income",
+        format_func=lambda g: t(f"income.{g}", lang),
+    )
+    sb.multiselect(
+        t("overview.blocs", lang),
+        BLOC_FILTERS,
+        key="f_bloc",
+        format_func=lambda b: t(f"bloc.{b}", lang),
+    )
+    sb.multiselect(
+        t("overview.taiwan", lang),
+        TAIWAN_FILTERS,
+        key="f_tw",
+        format_func=lambda r: t(f"tw.{r}", lang),
+    )
+    sb.radio(
+        t("overview.eligibility", lang),
+        ELIGIBILITY,
+        key="f_elig",
+        format_func=lambda e: t(f"elig.{e}", lang),
+        horizontal=True,
+    )
+    with sb.expander(t("overview.thresholds", lang)):
+        for p in PILLARS:
+            st.slider(
+                t("overview.min_pillar", lang, pillar=t(f"metric.{p}", lang)),
+                0.0,
+                100.0,
+                step=5.0,
+                key=MIN[p],
+            )
+        st.slider(t("overview.min_coverage", lang), 0, 100, step=5, key="f_mincov", format="%d%%")
+
+
+def map_controls(lang: str) -> None:
+    cols = st.columns([2, 3, 2])
+    cols[0].selectbox(
+        t("overview.metric", lang),
+        VIEW_METRICS,
+        key="metric",
+        format_func=lambda m: t(f"metric.{m}", lang),
+    )
+    cols[1].multiselect(
+        t("overview.layers", lang),
+        LAYERS,
+        key="layers",
+        format_func=lambda m: t(f"layer.{m}", lang),
+    )
+    cols[2].slider(t("overview.top_n", lang), 0, 30, key="top_n")
