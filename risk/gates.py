@@ -144,3 +144,16 @@ def apply_gates(
         penalty_groups=penalty,
         tier=tier,
     )
+
+
+def reason_label(reason: str, lang: str) -> str:
+    """A gate reason ("EAR D:5; ...") in the user's language."""
+    from risk.i18n import t
+
+    parts = []
+    for part in filter(None, (p.strip() for p in str(reason).split(";"))):
+        if part.startswith("EAR "):
+            parts.append(t("scoring.reason.EAR", lang, group=part[4:]))
+        else:
+            parts.append(t(f"scoring.reason.{part}", lang))
+    return "；".join(parts) if lang != "en" else "; ".join(parts)

@@ -168,7 +168,7 @@ def derive_indicators(
                     "year": as_of_year,
                     "value": bal.to_numpy(dtype=float),
                     "indicator": "derived.bloc_balance",
-                    "source": "blocs",
+                    "source": "curated",
                 }
             )
         )

@@ -1,0 +1,94 @@
+"""Methodology: the framework table, each step's formula, sources, diagnostics and face validity."""
+
+from datetime import date
+
+import streamlit as st
+
+from risk import methodology as m
+from risk.i18n import t
+from risk.scoring import engine
+from risk.spec import AGGREGATIONS, NORMALISATIONS, ScoreSpec
+from ui import state
+
+lang = state.lang()
+store = state.store()
+eng = engine(store)  # one engine per data version, kept by the library
+fw = eng.framework
+
+st.title(t("method.title", lang))
+st.write(t("method.intro", lang))
+
+st.subheader(t("method.spec_heading", lang))
+c1, c2, c3, c4 = st.columns(4)
+presets = list(fw.presets)
+preset = c1.selectbox(
+    t("scoring.field.preset", lang),
+    presets,
+    format_func=lambda p: t(f"scoring.preset.{p}", lang),
+    key="method_preset",
+)
+norm = c2.selectbox(
+    t("scoring.field.normalisation", lang),
+    NORMALISATIONS,
+    format_func=lambda x: t(f"scoring.normalisation.{x}", lang),
+    key="method_norm",
+)
+agg = c3.selectbox(
+    t("scoring.field.aggregation", lang),
+    AGGREGATIONS,
+    format_func=lambda x: t(f"scoring.aggregation.{x}", lang),
+    key="method_agg",
+)
+as_of = c4.date_input(t("scoring.field.as_of", lang), value=date.today(), key="method_as_of")
+st.caption(t(f"scoring.preset_help.{preset}", lang))
+
+spec = ScoreSpec.from_preset(
+    preset, fw, normalisation=norm, aggregation=agg, as_of=as_of.isoformat(), mc_draws=0
+)
+result = eng.score(spec, monte_carlo=False)
+for warning in result.warnings:
+    st.warning(f"{t('method.warning', lang)}: {warning}")
+
+st.subheader(t("method.framework_heading", lang))
+st.caption(t("method.framework_caption", lang))
+st.dataframe(m.framework_table(fw, lang), hide_index=True, key="method_framework")
+
+st.subheader(t("method.presets_heading", lang))
+st.dataframe(m.presets_table(fw, lang), hide_index=True, key="method_presets")
+
+st.subheader(t("method.steps_heading", lang))
+for step in m.STEPS:
+    st.markdown(t(f"method.step.{step}", lang))
+
+st.subheader(t("method.sources_heading", lang))
+st.caption(t("method.sources_caption", lang))
+st.dataframe(m.sources_table(fw, lang), hide_index=True, key="method_sources")
+
+st.subheader(t("method.diagnostics_heading", lang))
+corr, flags, audit = m.diagnostics(result)
+st.markdown(f"**{t('method.corr_flags', lang)}**")
+if flags.empty:
+    st.write(t("method.no_flags", lang))
+else:
+    flags["flag"] = flags["flag"].map(lambda f: t(f"method.flag.{f}", lang))
+    st.dataframe(flags.round(2), hide_index=True, key="method_flags")
+st.markdown(f"**{t('method.drop_one', lang)}**")
+st.dataframe(
+    audit.round(2),
+    hide_index=True,
+    key="method_drop_one",
+    column_config={
+        "mean_abs_shift": t("method.col.mean_shift", lang),
+        "max_shift": t("method.col.max_shift", lang),
+        "most_moved": t("method.col.most_moved", lang),
+        "code": t("method.col.code", lang),
+        "pillar": t("method.col.pillar", lang),
+    },
+)
+with st.expander(t("method.corr_matrix", lang)):
+    st.dataframe(corr.round(2), key="method_corr")
+
+st.subheader(t("method.face_heading", lang))
+st.caption(t("method.face_caption", lang))
+st.dataframe(m.top_by_preset(eng, spec, lang), key="method_top")
+st.markdown(t("method.face_notes", lang))
