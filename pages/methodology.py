@@ -6,13 +6,12 @@ import streamlit as st
 
 from risk import methodology as m
 from risk.i18n import t
-from risk.scoring import engine
 from risk.spec import AGGREGATIONS, NORMALISATIONS, ScoreSpec
 from ui import state
 
 lang = state.lang()
 store = state.store()
-eng = engine(store)  # one engine per data version, kept by the library
+eng = state.engine(store.data_version)
 fw = eng.framework
 
 st.title(t("method.title", lang))

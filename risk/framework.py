@@ -140,7 +140,9 @@ def validate_framework(df: pd.DataFrame) -> pd.DataFrame:
     # bundled framework's test checks that all four pillars are filled.
     if float(out["weight"].sum()) <= 0:
         raise FrameworkError("framework: no indicator has a positive weight")
-    zero = pd.to_numeric(out["absent_is_zero"], errors="coerce")
+    # 0/1 in the CSV; booleans when rows come from the store.
+    flags = {"0": 0, "1": 1, "false": 0, "true": 1, "0.0": 0, "1.0": 1}
+    zero = out["absent_is_zero"].map(lambda v: flags.get(str(v).strip().lower()))
     _fail(
         "framework: absent_is_zero must be 0 or 1",
         out[~zero.isin([0, 1])],

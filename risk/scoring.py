@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import RiskError, SpecError
-from risk.framework import PILLARS, Framework, load_framework
+from risk.framework import (
+    PILLARS,
+    Framework,
+    load_framework,
+    validate_framework,
+    validate_presets,
+)
 from risk.gates import (
     COUNTRIES_OF_CONCERN,
     REASON_LOW_COVERAGE,
@@ -78,11 +84,43 @@ class Inputs:
     diffusion_tiers: pd.DataFrame
     data_version: str
     indicators: pd.DataFrame | None = None
+    framework_overrides: pd.DataFrame | None = None  # framework rows added by published uploads
+
+
+def with_overrides(framework: Framework, overrides: pd.DataFrame | None) -> Framework:
+    """The framework with uploaded rows added (a row with an existing code replaces it)."""
+    if overrides is None or overrides.empty:
+        return framework
+    base = framework.indicators
+    extra = overrides.astype(object).where(overrides.notna(), None)
+    merged = pd.concat(
+        [base[~base["code"].isin(set(extra["code"]))].astype(object), extra[list(base.columns)]],
+        ignore_index=True,
+    )
+    indicators = validate_framework(merged.astype(str).replace({"None": "", "nan": ""}))
+    return Framework(indicators, validate_presets(_presets_frame(framework), indicators))
+
+
+def _presets_frame(framework: Framework) -> pd.DataFrame:
+    rows = [
+        (name, kind, key, str(w))
+        for name, p in framework.presets.items()
+        for kind, pairs in (("pillar", p.pillar_weights), ("indicator", p.indicator_weights))
+        for key, w in pairs
+    ]
+    return pd.DataFrame(rows, columns=["preset", "kind", "key", "weight"])
 
 
 def load_inputs(store: Any | None = None) -> Inputs:
     """Read the scoring inputs from the store (or, without a store, from `datasets/` directly)."""
-    names = ("countries", "observations", "export_controls", "diffusion_tiers", "indicators")
+    names = (
+        "countries",
+        "observations",
+        "export_controls",
+        "diffusion_tiers",
+        "indicators",
+        "framework_overrides",
+    )
     if store is None:
         try:
             from risk.store import open_store
@@ -113,6 +151,7 @@ def load_inputs(store: Any | None = None) -> Inputs:
         diffusion_tiers=tiers,
         data_version=version,
         indicators=frames["indicators"],
+        framework_overrides=frames["framework_overrides"],
     )
 
 
@@ -737,7 +776,7 @@ class ScoringEngine:
 
     def __init__(self, inputs: Inputs, framework: Framework | None = None):
         self.inputs = inputs
-        self.framework = framework or load_framework()
+        self.framework = with_overrides(framework or load_framework(), inputs.framework_overrides)
         self._prepared: dict[int, Prepared] = {}
         self._gates: dict[tuple[str, bool, str], GateResult] = {}
 

@@ -257,3 +257,19 @@ def test_cli_score_csv_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     score = out.set_index("iso3").loc["SGP", "score"]
     assert lines["contribution"].sum() == pytest.approx(score, abs=1e-4)
     assert main(["score", "--weights", "bogus=1"]) == 2
+
+
+def test_uploaded_framework_rows_join_the_score() -> None:
+    from risk.scoring import ScoringEngine
+
+    values = {k: {**v, "u.new": float(i)} for i, (k, v) in enumerate(tiny.HAND.items())}
+    base = tiny.inputs(values)
+    fw = tiny.framework()
+    row = fw.indicators.iloc[[0]].copy()
+    row["code"], row["pillar"], row["weight"] = "u.new", "compute_demand", 1.0
+    inputs = type(base)(**{**base.__dict__, "framework_overrides": row})
+    eng = ScoringEngine(inputs, fw)
+    assert "u.new" in eng.framework.codes
+    t = eng.score(spec()).table.set_index("iso3")
+    # compute_demand now exists: AAA 0, BBB 50, CCC 100 on u.new.
+    assert t["compute_demand"].to_dict() == pytest.approx({"AAA": 0.0, "BBB": 50.0, "CCC": 100.0})
