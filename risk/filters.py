@@ -6,8 +6,10 @@ thresholds) is a bound parameter.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from risk.framework import PILLARS
@@ -53,16 +55,64 @@ def filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
     return (" AND ".join(where) or "TRUE"), params
 
 
-def apply_filters(store: Any, scores: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The rows of `scores` (one per iso3) whose country passes every filter, in the same order."""
-    where, params = filter_sql(filters)
-    frame = scores.reset_index(drop=True).assign(_order=lambda d: range(len(d)))
-    sql = (
-        "SELECT s.* FROM scores_frame s JOIN countries c ON c.iso3 = s.iso3 "  # noqa: S608 (whitelisted columns)
-        f"WHERE {where} ORDER BY s._order"
-    )
-    with store.cursor() as cur:
+class FilterIndex:
+    """An in-memory DuckDB copy of the countries table for one data version.
+
+    The store's file connection is opened per operation (so other processes can write); filters run
+    on every rerun, so they query this in-process copy instead, with one cursor per thread.
+    """
+
+    def __init__(self, countries: pd.DataFrame):
+        self._con = duckdb.connect(config={"autoinstall_known_extensions": False})
+        self._con.register("countries_src", countries)
+        self._con.execute("CREATE TABLE countries AS SELECT * FROM countries_src")
+        self._con.unregister("countries_src")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            with self._lock:
+                cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def apply(self, scores: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+        """The rows of `scores` (one per iso3) whose country passes every filter, in the same order."""
+        where, params = filter_sql(filters)
+        # Only the columns the filters read go to DuckDB; the rows come back by position.
+        cols = ["iso3", "eligible", "coverage", *PILLARS]
+        frame = scores[cols].reset_index(drop=True).assign(_order=lambda d: range(len(d)))
+        sql = (
+            "SELECT s._order FROM scores_frame s JOIN countries c ON c.iso3 = s.iso3 "  # noqa: S608 (whitelisted columns)
+            f"WHERE {where} ORDER BY s._order"
+        )
+        cur = self._cursor()
         cur.register("scores_frame", frame)
-        out = cur.execute(sql, params).df() if params else cur.execute(sql).df()
-        cur.unregister("scores_frame")
-    return out.drop(columns="_order")
+        try:
+            order = cur.execute(sql, params).fetchnumpy()["_order"]
+        finally:
+            cur.unregister("scores_frame")
+        return scores.iloc[order].reset_index(drop=True)
+
+
+_INDEXES: dict[str, FilterIndex] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def filter_index(store: Any) -> FilterIndex:
+    """The filter index for the store's current data version (built once per version)."""
+    version = str(store.data_version)
+    with _INDEX_LOCK:
+        index = _INDEXES.get(version)
+        if index is None:
+            index = FilterIndex(store.table("countries"))
+            _INDEXES.clear()
+            _INDEXES[version] = index
+        return index
+
+
+def apply_filters(store: Any, scores: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of `scores` whose country passes every filter, in the same order."""
+    return filter_index(store).apply(scores, filters)

@@ -6,7 +6,7 @@ renders values as plain text, never as markup.
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Mapping
 
 import pandas as pd
@@ -32,13 +32,19 @@ COUNTRY_LAYER_ID = "countries"
 
 
 def features_with(fc: Mapping, props: pd.DataFrame, key: str = "iso3") -> dict:
-    """A copy of the FeatureCollection with each feature's properties extended from `props` (by iso3)."""
+    """A new FeatureCollection whose features carry extra properties from `props` (by iso3).
+
+    Geometries are shared with the input, not copied: building the map must stay cheap on every rerun.
+    """
     by_key = props.set_index(key).to_dict("index") if not props.empty else {}
-    out = copy.deepcopy(dict(fc))
-    for feature in out["features"]:
-        extra = by_key.get(feature["properties"][key], {})
-        feature["properties"].update({k: _plain(v) for k, v in extra.items()})
-    return out
+    features = []
+    for feature in fc["features"]:
+        properties = dict(feature["properties"])
+        properties.update({k: _plain(v) for k, v in by_key.get(properties[key], {}).items()})
+        features.append(
+            {"type": "Feature", "geometry": feature["geometry"], "properties": properties}
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _plain(value: object) -> object:
@@ -61,6 +67,16 @@ def region_colors(countries: pd.DataFrame) -> pd.Series:
     )
 
 
+class CompactDeck(pdk.Deck):
+    """A Deck that serialises to compact JSON (pydeck indents, which is several times larger and
+    forces Python's slow JSON encoder)."""
+
+    def to_json(self) -> str:
+        from pydeck.bindings.json_tools import default_serialize
+
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def country_deck(
     fc: Mapping, props: pd.DataFrame, tooltip_text: str, *, height: int = 520
 ) -> pdk.Deck:
@@ -79,7 +95,7 @@ def country_deck(
         auto_highlight=True,
         highlight_color=[255, 255, 0, 160],
     )
-    return pdk.Deck(
+    return CompactDeck(
         layers=[layer],
         initial_view_state=OCEAN_VIEW,
         map_provider=None,

@@ -59,8 +59,9 @@ def table(name: str, data_version: str) -> pd.DataFrame:
     return store().table(name)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict:
+    """A GeoJSON file, parsed once per process and shared (callers must not mutate it)."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
