@@ -383,3 +383,49 @@ def dominated_pairs(draws: np.ndarray) -> list[tuple[int, int]]:
             if j != i:
                 out.append((i, int(j)))
     return out
+
+
+# -- benchmark -----------------------------------------------------------------------------
+BENCH_COUNTRIES = 30
+BENCH_DRAWS = 1000
+
+
+def allocation_bench() -> dict[str, float]:
+    """One allocation over the top 30 eligible countries and 1,000 robustness draws of the bundled
+    data (the draws are computed once, outside the timing)."""
+    from datetime import date
+
+    from risk.bench import median_time
+    from risk.scenarios import allocation_inputs, top_eligible
+    from risk.scoring import engine
+    from risk.spec import ScoreSpec
+
+    eng = engine()
+    spec = ScoreSpec.from_preset("balanced", as_of=date.today().isoformat())
+    table = eng.score(spec.replace(mc_draws=0), monte_carlo=False).table
+    inputs = allocation_inputs(eng, spec, (), top_eligible(table, BENCH_COUNTRIES), BENCH_DRAWS)
+    limits = Limits(max_share=0.1, max_region_share=0.5)
+
+    def run() -> Allocation:
+        return allocate(
+            inputs.draws,
+            1.0,
+            inputs.iso3,
+            eligible=inputs.eligible,
+            regions=inputs.regions,
+            financial=inputs.financial,
+            states=inputs.states,
+            limits=limits,
+        )
+
+    run()  # warm-up: imports and first solver call
+    return {"allocate_30x1000_s": round(median_time(run, 5), 4)}
+
+
+def _register_bench() -> None:
+    from risk.bench import register_bench
+
+    register_bench("allocation", allocation_bench)
+
+
+_register_bench()
