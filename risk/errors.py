@@ -35,3 +35,15 @@ class FrameworkError(RiskError):
 
 class SpecError(RiskError):
     """A score specification (weights, methods, date) is invalid."""
+
+
+class UploadError(RiskError):
+    """An uploaded file could not be read, or a report with errors was asked to be published."""
+
+
+class ValidationError(UploadError):
+    """Uploaded data broke a rule (row-level details in `rows`)."""
+
+
+class RefreshError(RiskError):
+    """A live source could not be fetched completely (offline, timeouts, bad answers)."""
