@@ -111,7 +111,7 @@ else:
         for p in PILLARS
     }
     st.dataframe(
-        table_view(shown, lang),
+        table_view(shown, lang, countries),
         hide_index=True,
         key="ranked_table",
         column_config={
@@ -119,6 +119,8 @@ else:
             "name": t("col.name", lang),
             "name_other": t("col.name_other", lang),
             "iso3": t("col.iso3", lang),
+            "region": t("col.region", lang),
+            "income_group": t("col.income_group", lang),
             "score": st.column_config.NumberColumn(t("col.score", lang), format="%.1f"),
             **bars,
             "interval": t("col.interval", lang),

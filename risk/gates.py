@@ -2,7 +2,7 @@
 
 Gates are not averaged into the score. A country in EAR Country Group D:5, E:1 or E:2 on the as-of
 date, or one of the countries of concern (China, Hong Kong, Macau), is ineligible and never ranked.
-Taiwan is home. D:1 / D:3 / D:4 membership is reported and can cost points. Rows marked CONFLICT
+Taiwan is home and the United States is the programme's exporter: neither is a target. D:1 / D:3 / D:4 membership is reported and can cost points. Rows marked CONFLICT
 (sources disagree) are reported but ignored unless asked for. The AI Diffusion scenario puts the
 January-May 2025 tiers back in force: tier 3 becomes a gate, tier 2 a penalty.
 """
@@ -16,11 +16,15 @@ import numpy as np
 import pandas as pd
 
 HOME = "TWN"
+# The programme exports American AI to third countries: the United States is the partner whose
+# consortia Taiwanese firms join, not a target market of the programme.
+EXPORTER = "USA"
 COUNTRIES_OF_CONCERN: tuple[str, ...] = ("CHN", "HKG", "MAC")
 GATE_GROUPS: tuple[str, ...] = ("D:5", "E:1", "E:2")
 PENALTY_GROUPS: tuple[str, ...] = ("D:1", "D:3", "D:4")
 
 REASON_HOME = "home"
+REASON_EXPORTER = "programme exporter"
 REASON_CONCERN = "country of concern"
 REASON_TIER3 = "AI Diffusion tier 3"
 REASON_LOW_COVERAGE = "low coverage"
@@ -134,6 +138,8 @@ def apply_gates(
             reasons[i].insert(0, REASON_CONCERN)
         if c == HOME:
             reasons[i] = [REASON_HOME]
+        if c == EXPORTER:
+            reasons[i] = [REASON_EXPORTER]
     reason = np.array(["; ".join(sorted(set(r), key=r.index)) for r in reasons], dtype=object)
     return GateResult(
         iso3=codes,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from risk.framework import PILLARS
+from risk.gates import reason_label
 from risk.i18n import t
 from risk.mapview import HOME_COLOR, NO_DATA_COLOR, Color
 
@@ -109,7 +110,7 @@ def map_properties(
             color, status = NO_DATA_COLOR, t("overview.not_scored", lang)
         elif not eligible:
             color = INELIGIBLE_COLOR
-            status = t("overview.ineligible", lang, reason=reason_text(rec.get("reason"), lang))
+            status = t("overview.ineligible", lang, reason=reason_label(rec.get("reason"), lang))
         else:
             color = color_for(None if pd.isna(value) else float(value), lo, hi)
             status = t("overview.eligible", lang)
@@ -163,33 +164,35 @@ def arcs(scores: pd.DataFrame, countries: pd.DataFrame, top_n: int) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def table_view(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
+def table_view(
+    scores: pd.DataFrame, lang: str, countries: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The ranked table's display columns (numbers stay numbers; text is plain)."""
+    if countries is not None:
+        extra = countries[["iso3", "region", "income_group"]]
+        scores = scores.drop(columns=["region", "income_group"], errors="ignore").merge(
+            extra, on="iso3", how="left"
+        )
     out = pd.DataFrame(
         {
             "rank": scores["rank"],
             "name": scores["name_zh_tw"] if lang == "zh-TW" else scores["name_en"],
             "name_other": scores["name_en"] if lang == "zh-TW" else scores["name_zh_tw"],
             "iso3": scores["iso3"],
+            "region": [
+                t(f"region.{r}", lang) if isinstance(r, str) else ""
+                for r in scores.get("region", [None] * len(scores))
+            ],
+            "income_group": [
+                t(f"income.{g}", lang) if isinstance(g, str) else ""
+                for g in scores.get("income_group", [None] * len(scores))
+            ],
             "score": scores["score"],
             **{p: scores[p] for p in PILLARS},
             "interval": [rank_interval(r) for r in scores.to_dict("records")],
             "coverage": scores["coverage"] * 100,
             "eligible": scores["eligible"],
-            "reason": [reason_text(r, lang) for r in scores["reason"]],
+            "reason": [reason_label(r, lang) for r in scores["reason"]],
         }
     )
     return out.reset_index(drop=True)
-
-
-def reason_text(reason: object, lang: str) -> str:
-    """Translate the scorer's reason tokens ('country of concern; EAR D:5') into the user's language."""
-    if not isinstance(reason, str) or not reason.strip():
-        return ""
-    parts = []
-    for token in (p.strip() for p in reason.split(";")):
-        if token.startswith("EAR "):
-            parts.append(t("reason.ear", lang, group=token[4:]))
-        elif token:
-            parts.append(t("reason." + token.replace(" ", "_"), lang))
-    return "；".join(parts) if lang == "zh-TW" else "; ".join(parts)

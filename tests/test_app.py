@@ -31,10 +31,12 @@ def test_overview_shows_every_country_bilingual(datasets_dir: Path, data_dir: Pa
     at = _app().run()
     assert not at.exception
     assert at.title[0].value == "AI 基礎設施市場篩選儀表板"
+    at.radio(key="f_elig").set_value("all").run()
     df = at.dataframe[0].value
     assert len(df) >= 195
-    assert {"台灣", "南韓", "美國"} <= set(df["name_zh_tw"])
-    assert "Taiwan" in set(df["name_en"])
+    assert {"台灣", "南韓", "美國"} <= set(df["name"])
+    assert "Taiwan" in set(df["name_other"])
+    assert {"亞洲", "歐洲"} <= set(df["region"]) and "高所得" in set(df["income_group"])
     deck = at.get("deck_gl_json_chart")[0].proto.json
     # No basemap provider or style, and no external URL of any kind in the deck spec.
     assert "mapProvider" not in deck.replace('"mapProvider": null', "")
@@ -45,10 +47,4 @@ def test_language_from_url(datasets_dir: Path, data_dir: Path) -> None:
     at = _app("en").run()
     assert at.title[0].value == "AI-infrastructure market screening"
     assert at.query_params["lang"] in ("en", ["en"])
-
-
-def test_search_filters_table(datasets_dir: Path, data_dir: Path) -> None:
-    at = _app().run()
-    at.text_input(key="country_search").set_value("韓").run()
-    names = set(at.dataframe[0].value["name_zh_tw"])
-    assert names and all("韓" in n for n in names)
+    assert "Japan" in set(at.dataframe[0].value["name"])
