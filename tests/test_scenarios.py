@@ -102,11 +102,11 @@ def test_empty_text_is_no_scenario() -> None:
 @pytest.mark.parametrize(
     ("target", "members"),
     [
-        ("all", {"AAA", "BBB", "CCC", "DDD", "USA"}),
+        ("all", {"AAA", "BBB", "CCC", "DDD", "EEE"}),
         ("Asia", {"AAA", "BBB"}),
         ("asia", {"AAA", "BBB"}),
         ("Western Europe", {"CCC"}),
-        ("nato", {"CCC", "USA"}),
+        ("nato", {"CCC", "EEE"}),
         ("brics", {"BBB", "DDD"}),
         ("AAA+ddd", {"AAA", "DDD"}),
     ],
@@ -124,9 +124,13 @@ def test_diffusion_tiers_gate_tier3_and_penalise_tier2() -> None:
     assert t.loc["DDD", "reason"] == "AI Diffusion tier 3"
     assert t.loc["BBB", "penalty"] == 7.0  # not listed: tier 2 by the rule's default
     assert t.loc["BBB", "score_change"] == pytest.approx(-7.0)
-    # The exporting country is not a destination under the rule: never penalised.
-    assert t.loc["USA", "penalty"] == 0.0
-    assert t.loc["USA", "score_change"] == pytest.approx(0.0)
+    assert t.loc["EEE", "penalty"] == 7.0  # unlisted: tier 2
+
+
+def test_diffusion_tiers_list_the_exporter_as_unrestricted() -> None:
+    # The rule restricts exports from the United States: it is not a tier 2 destination.
+    tiers = world("diffusion-tiers").diffusion_tiers
+    assert tiers.loc[tiers["iso3"] == "USA", "tier"].tolist() == ["1"]
 
 
 def test_d5_in_and_out() -> None:
@@ -194,7 +198,7 @@ def test_compare_columns_and_sign() -> None:
 
 
 # -- properties ----------------------------------------------------------------------------
-TARGETS = st.sampled_from(["all", "Asia", "Europe", "nato", "brics", "AAA", "BBB+DDD", "USA"])
+TARGETS = st.sampled_from(["all", "Asia", "Europe", "nato", "brics", "AAA", "BBB+DDD", "EEE"])
 NO_OPS = st.one_of(
     st.builds(lambda t: f"alignment-shock:target={t},shift=0", TARGETS),
     st.builds(lambda t: f"demand-growth:target={t},factor=1", TARGETS),
@@ -221,7 +225,7 @@ EXTRA = st.one_of(
     st.builds(lambda t, s: f"alignment-shock:target={t},shift={s}", TARGETS, st.floats(-3, 3)),
     st.builds(lambda t, f: f"demand-growth:target={t},factor={f}", TARGETS, st.floats(0.1, 5)),
     st.builds(lambda n: f"financing-tightens:notches={n}", st.integers(0, 10)),
-    st.builds(lambda c: f"d5-out:iso3={c}", st.sampled_from(["AAA", "DDD", "USA"])),
+    st.builds(lambda c: f"d5-out:iso3={c}", st.sampled_from(["AAA", "DDD", "EEE"])),
 )
 
 
@@ -239,7 +243,7 @@ def test_diffusion_tiers_make_every_tier3_country_ineligible(
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.sampled_from(["AAA", "BBB", "CCC", "USA"]))
+@given(st.sampled_from(["AAA", "BBB", "CCC", "EEE"]))
 def test_d5_in_then_out_restores_the_ranking(iso: str) -> None:
     base = S.run(ENG, sw.spec(), ()).table.set_index("iso3")
     back = S.run(ENG, sw.spec(), S.parse_scenarios(f"d5-in:iso3={iso}|d5-out:iso3={iso}"))
@@ -259,7 +263,7 @@ def test_score_draws_rank_exactly_like_the_monte_carlo() -> None:
 
 def test_allocation_inputs_cover_every_world() -> None:
     scs = S.parse_scenarios("diffusion-tiers|d5-in:iso3=BBB")
-    ai = S.allocation_inputs(ENG, sw.spec(), scs, ["AAA", "BBB", "DDD", "USA"], 40)
+    ai = S.allocation_inputs(ENG, sw.spec(), scs, ["AAA", "BBB", "DDD", "EEE"], 40)
     assert ai.draws.shape == (4 * 40, 4)
     assert list(dict.fromkeys(ai.states)) == [
         "current",
@@ -283,7 +287,7 @@ def test_allocation_inputs_reject_unknown_countries() -> None:
 
 def test_top_eligible() -> None:
     t = after("")
-    assert S.top_eligible(t.reset_index(), 2) == ["USA", "CCC"]
+    assert S.top_eligible(t.reset_index(), 2) == ["EEE", "CCC"]
 
 
 # -- bundled data ----------------------------------------------------------------------------
@@ -300,7 +304,6 @@ def test_bundled_diffusion_tiers(bundled: S.ScenarioRun, datasets_dir: Path) -> 
     scored = tier3 & set(t.index)
     assert scored, "no tier 3 country is scored"
     assert not t.loc[sorted(scored), "eligible"].any()
-    assert t.loc["USA", "penalty"] == 0.0
     # Tier 1 countries lose nothing; the rest of the ranking is what moves.
     tier1 = sorted(set(tiers.loc[tiers["tier"] == "1", "iso3"]) & set(t.index))
     assert (t.loc[tier1, "penalty"] == 0).all()
