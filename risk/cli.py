@@ -17,6 +17,7 @@ from risk.errors import RiskError
 COMMAND_MODULES = [
     "risk.ingest.cli",
     "risk.scoring_cli",
+    "risk.data_cli",
     "risk.scenario_cli",
 ]
 
