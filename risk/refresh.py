@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 import requests
 
-from risk.errors import RefreshError
+from risk.errors import RefreshError, RiskError
+from risk.i18n import t
 from risk.paths import data_dir
 from risk.store import DuckDBStore, VersionInfo
 
@@ -298,3 +299,18 @@ def refresh_worldbank(
         note="World Bank API: " + ", ".join(wanted[:10]) + (" …" if len(wanted) > 10 else ""),
     )
     return RefreshResult(version, len(obs), len(changed), indicators, fetched)
+
+
+def refresh_message(outcome: RefreshResult | RiskError, lang: str) -> tuple[bool, str]:
+    """(succeeded, message in `lang`) for a refresh result or the error it raised."""
+    if isinstance(outcome, RiskError):
+        return False, t("data.refresh.offline", lang, reason=outcome.message)
+    if outcome.version is None:
+        return True, t("data.refresh.nochange", lang)
+    return True, t(
+        "data.refresh.done",
+        lang,
+        rows=outcome.rows_fetched,
+        indicators=len(outcome.indicators),
+        version=outcome.version.version,
+    )

@@ -682,6 +682,35 @@ def read_metadata(data: bytes, file_name: str) -> pd.DataFrame:
     return raw.frame
 
 
+def metadata_template(
+    codes: Sequence[str], meta_json: str = "", *, keep_all: bool = False
+) -> pd.DataFrame:
+    """One editable row per new indicator, pre-filled from earlier edits (JSON records);
+    with `keep_all`, every edited row is returned as is."""
+    if keep_all:
+        try:
+            rows = json.loads(meta_json) if meta_json else []
+        except ValueError:
+            rows = []
+        return pd.DataFrame(rows if isinstance(rows, list) else [], dtype=str)
+    base = pd.DataFrame({c: [""] * len(codes) for c in META_COLUMNS})
+    base["code"] = list(codes)
+    base["direction"] = "1"
+    base["weight"] = "0"
+    if meta_json:
+        try:
+            old = pd.DataFrame(json.loads(meta_json)).astype(str)
+        except (ValueError, TypeError):
+            old = pd.DataFrame()
+        if "code" in old.columns:
+            old = old.drop_duplicates("code").set_index("code")
+            for col in META_COLUMNS[1:]:
+                if col in old.columns:
+                    known = base["code"].map(old[col])
+                    base[col] = known.where(known.notna(), base[col])
+    return base
+
+
 def check_metadata(meta: pd.DataFrame, codes: Sequence[str], issues: Issues) -> pd.DataFrame:
     """One clean metadata row per new indicator code; problems become issues."""
     meta = meta.copy() if meta is not None else pd.DataFrame()

@@ -88,3 +88,39 @@ def scores(spec_json: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pinned_version() -> str | None:
+    """The data version a shared link is pinned to (?version=...), if any."""
+    value = st.query_params.get("version")
+    return str(value) if value else None
+
+
+def data_access(lang: str) -> tuple[bool, str]:
+    """(may this user change data, author name): local user, analyst password or OIDC sign-in."""
+    import getpass
+    import os
+
+    from risk.upload_access import LOCAL, OIDC, can_edit, password_matches, policy_from_secrets
+
+    try:
+        secrets = st.secrets.to_dict()
+    except Exception:  # noqa: BLE001 (no secrets file: the embedded single-user default)
+        secrets = {}
+    policy = policy_from_secrets(secrets)
+    if policy.mode == LOCAL:
+        return True, os.environ.get("RISK_AUTHOR") or getpass.getuser()
+    if policy.mode == OIDC:
+        user = st.user
+        if not user.is_logged_in:
+            st.sidebar.button(t("data.login", lang), on_click=st.login, key="data_login")
+            return False, ""
+        email = str(user.get("email") or user.get("name") or "")
+        st.sidebar.caption(t("data.signed_in_as", lang, who=email))
+        st.sidebar.button(t("data.logout", lang), on_click=st.logout, key="data_logout")
+        return can_edit(policy, logged_in=True, email=email), email
+    given = st.sidebar.text_input(t("data.password", lang), type="password", key="data_password")
+    ok = password_matches(policy, given)
+    if given and not ok:
+        st.sidebar.error(t("data.password_wrong", lang))
+    return can_edit(policy, password_ok=ok), "analyst"

@@ -1,0 +1,223 @@
+"""Data: upload and validate files, preview movers, publish versions, diff, roll back, refresh."""
+
+import pandas as pd
+import streamlit as st
+
+from risk.errors import RiskError
+from risk.i18n import t
+from risk.upload import (
+    UploadOptions,
+    check_upload,
+    framework_rows,
+    metadata_template,
+    publish_report,
+    reference_from_store,
+    safe_csv,
+    sha256_bytes,
+)
+from ui import state
+
+lang = state.lang()
+store = state.store()
+editor, author = state.data_access(lang)
+
+st.title(t("data.title", lang))
+st.caption(t("data.intro", lang))
+st.markdown(f"{t('data.current_version', lang)}: `{store.data_version}`")
+pinned = state.pinned_version()
+if pinned and pinned != store.data_version:
+    st.info(t("data.viewing_version", lang, version=pinned))
+
+
+@st.cache_data(show_spinner=True, max_entries=8)
+def _check(_data: bytes, sha: str, name: str, opts: tuple, meta_json: str, version: str):  # type: ignore[no-untyped-def]
+    meta = metadata_template([], meta_json, keep_all=True) if meta_json else None
+    options = UploadOptions(indicator=opts[0] or None, year=opts[1])
+    return check_upload(_data, name, _reference(version), options, meta)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _reference(version: str):  # type: ignore[no-untyped-def]
+    return reference_from_store(store)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _diff(a: str, b: str) -> pd.DataFrame:
+    return store.diff(a, b)
+
+
+@st.cache_data(show_spinner=True, max_entries=8)
+def _movers(_report, sha: str, meta_json: str, version: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    from risk.versions import preview_movers
+
+    return preview_movers(store, _report.observations, framework_rows(_report.metadata))
+
+
+def _cols(df: pd.DataFrame) -> pd.DataFrame:
+    return df.rename(columns={c: t(f"data.col.{c}", lang) for c in df.columns})
+
+
+upload_tab, versions_tab, refresh_tab = st.tabs(
+    [t("data.upload.header", lang), t("data.versions.header", lang), t("data.refresh.header", lang)]
+)
+
+with upload_tab:
+    if not editor:
+        st.info(t("data.viewer_only", lang))
+    else:
+        file = st.file_uploader(
+            t("data.upload.label", lang),
+            type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet"],
+            help=t("data.upload.help", lang),
+            key="data_upload",
+        )
+        c1, c2 = st.columns(2)
+        indicator = c1.text_input(t("data.upload.indicator", lang), key="data_indicator")
+        year = c2.number_input(
+            t("data.upload.year", lang), 1900, 2100, value=None, step=1, key="data_year"
+        )
+        if file is None:
+            st.caption(t("data.upload.none", lang))
+        else:
+            data = file.getvalue()
+            sha = sha256_bytes(data)
+            meta_json = st.session_state.get("data_meta_json", "")
+            opts = (indicator.strip(), int(year) if year else None)
+            report = _check(data, sha, file.name, opts, meta_json, store.data_version)
+            s = report.summary(lang)
+            st.subheader(t("data.report.header", lang))
+            st.write(
+                t(
+                    "data.report.summary",
+                    lang,
+                    rows=s["rows_read"],
+                    format=s["format"] or "?",
+                    encoding=s["encoding"] or "?",
+                    layout=s["layout"],
+                    valid=s["rows_valid"],
+                    countries=s["countries_matched"],
+                    errors=s["error_count"],
+                    warnings=s["warning_count"],
+                )
+            )
+            (st.success if report.ok else st.error)(
+                t("data.report.ok" if report.ok else "data.report.blocked", lang)
+            )
+            issues = report.issue_frame(lang)
+            issues["severity"] = issues["severity"].map(lambda v: t(f"data.severity.{v}", lang))
+            st.dataframe(_cols(issues), hide_index=True, key="data_issues")
+            counts = pd.DataFrame(
+                [
+                    {"severity": k[0], "code": k[1], "count": n}
+                    for k, n in report.issues.counts.items()
+                ]
+            )
+            if len(counts):
+                st.caption(t("data.report.counts", lang))
+                st.dataframe(_cols(counts), hide_index=True)
+            st.download_button(
+                t("data.report.download", lang),
+                safe_csv(issues),
+                file_name=f"{file.name}.report.csv",
+                mime="text/csv",
+            )
+            with st.expander(t("data.matches.header", lang)):
+                st.dataframe(report.matches, hide_index=True)
+                if report.unmatched:
+                    st.caption(t("data.matches.unmatched", lang))
+                    st.dataframe(
+                        pd.DataFrame(
+                            {
+                                "name": report.unmatched,
+                                "suggestions": [
+                                    ", ".join(report.suggestions.get(n, []))
+                                    for n in report.unmatched
+                                ],
+                            }
+                        ),
+                        hide_index=True,
+                    )
+                if report.aggregates:
+                    st.caption(t("data.matches.aggregates", lang))
+                    st.dataframe(pd.DataFrame({"name": report.aggregates}), hide_index=True)
+            if report.new_indicators:
+                st.subheader(t("data.meta.header", lang))
+                st.caption(t("data.meta.help", lang))
+                seed = metadata_template(report.new_indicators, meta_json)
+                edited = st.data_editor(seed, hide_index=True, key="data_meta", num_rows="fixed")
+                new_json = edited.astype(str).to_json(orient="records", force_ascii=False)
+                if new_json != meta_json:
+                    st.session_state["data_meta_json"] = new_json
+                    st.rerun()
+            if report.ok:
+                st.subheader(t("data.preview.header", lang))
+                try:
+                    movers = _movers(report, sha, meta_json, store.data_version)
+                    if movers.empty:
+                        st.caption(t("data.preview.none", lang))
+                    else:
+                        st.dataframe(_cols(movers), hide_index=True, key="data_movers")
+                except RiskError as exc:
+                    st.warning(t("data.preview.unavailable", lang, reason=exc.message))
+            note = st.text_input(t("data.publish.note", lang), key="data_note")
+            if st.button(
+                t("data.publish.button", lang),
+                type="primary",
+                disabled=not report.ok,
+                key="data_publish",
+            ):
+                try:
+                    info = publish_report(store, report, author=author, note=note)
+                    st.success(t("data.publish.done", lang, version=info.version))
+                except RiskError as exc:
+                    st.error(t("data.publish.failed", lang, reason=exc.message))
+
+with versions_tab:
+    versions = store.versions()
+    shown = versions[
+        ["version", "current", "created_at", "author", "action", "file_name", "rows_added"]
+        + ["rows_replaced", "rows_total", "sha256", "note"]
+    ]
+    st.dataframe(_cols(shown), hide_index=True, key="data_versions")
+    ids = versions["version"].tolist()
+    pick = st.selectbox(t("data.versions.pick", lang), ids, key="data_version_pick")
+    st.caption(t("data.versions.link", lang))
+    st.code(f"?version={pick}", language=None)
+    if editor and st.button(t("data.versions.rollback", lang), key="data_rollback"):
+        try:
+            info = store.rollback(pick, author=author)
+            st.success(t("data.versions.rolled_back", lang, version=info.version))
+        except RiskError as exc:
+            st.error(t("data.publish.failed", lang, reason=exc.message))
+    st.subheader(t("data.diff.header", lang))
+    d1, d2 = st.columns(2)
+    a = d1.selectbox(t("data.diff.from", lang), ids, index=min(1, len(ids) - 1), key="data_diff_a")
+    b = d2.selectbox(t("data.diff.to", lang), ids, index=0, key="data_diff_b")
+    diff = _diff(a, b)
+    if diff.empty:
+        st.caption(t("data.diff.same", lang))
+    else:
+        n = diff["change"].value_counts()
+        st.write(
+            t(
+                "data.diff.summary",
+                lang,
+                added=int(n.get("added", 0)),
+                removed=int(n.get("removed", 0)),
+                changed=int(n.get("changed", 0)),
+            )
+        )
+        st.dataframe(diff.head(5000), hide_index=True, key="data_diff")
+
+with refresh_tab:
+    st.caption(t("data.refresh.help", lang))
+    if editor and st.button(t("data.refresh.button", lang), key="data_refresh"):
+        from risk.refresh import refresh_message, refresh_worldbank
+
+        with st.spinner(t("data.refresh.button", lang)):
+            try:
+                result = refresh_worldbank(store, author=author)
+            except RiskError as exc:
+                result = exc
+        ok, message = refresh_message(result, lang)
+        (st.success if ok else st.warning)(message)
