@@ -149,3 +149,19 @@ def test_spec_in_url_is_reproducible(datasets_dir: Path, data_dir: Path) -> None
     at = _app({"spec": spec.to_url()})
     expected = scoring.result_table(scoring.score(spec))
     assert _table(at)["iso3"].tolist()[:10] == expected[expected["eligible"]]["iso3"].tolist()[:10]
+
+
+def test_switching_pages_keeps_the_view_and_language(datasets_dir: Path, data_dir: Path) -> None:
+    at = _app({"lang": "en"})
+    at.slider(key="w_alignment").set_value(60).run()
+    at.multiselect(key="f_region").set_value(["Asia"]).run()
+    top = _table(at)["iso3"].tolist()[:10]
+    query = _query(at)
+    at.switch_page("pages/methodology.py").run()
+    assert not at.exception
+    assert at.session_state["lang"] == "en"
+    at.switch_page("pages/overview.py").run()
+    assert at.session_state["lang"] == "en"
+    assert at.session_state["w_alignment"] == 60
+    assert _table(at)["iso3"].tolist()[:10] == top
+    assert _query(at) == query

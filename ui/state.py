@@ -18,6 +18,7 @@ class Keys:
     """Session-state keys, in one place."""
 
     LANG = "lang"
+    LANG_WIDGET = "_lang_widget"
 
 
 LANG_LABELS = {"zh-TW": "繁體中文", "en": "English"}
@@ -33,14 +34,24 @@ def lang() -> str:
     return str(st.session_state.get(Keys.LANG, DEFAULT_LANG))
 
 
+def _on_language() -> None:
+    st.session_state[Keys.LANG] = st.session_state[Keys.LANG_WIDGET]
+
+
 def language_selector() -> str:
-    """The language switch in the sidebar, mirrored in the URL as ?lang=."""
+    """The language switch in the sidebar, mirrored in the URL as ?lang=.
+
+    The choice lives in a plain session key; the widget has its own key, re-seeded every run,
+    because Streamlit drops widget state when the user switches pages.
+    """
+    st.session_state[Keys.LANG_WIDGET] = lang()
     st.sidebar.segmented_control(
         t("app.language", lang()),
         options=list(LANGS),
         format_func=LANG_LABELS.__getitem__,
-        key=Keys.LANG,
+        key=Keys.LANG_WIDGET,
         required=True,
+        on_change=_on_language,
     )
     current = lang()
     if st.query_params.get("lang") != current:

@@ -84,9 +84,13 @@ def init_view() -> list[str]:
             params = {}
         st.query_params.from_dict(params)
     last = st.session_state.get(LAST_QUERY)
-    if "spec" not in params and last:
-        # page switch inside the app: the URL lost its parameters, the session kept them
-        st.query_params.from_dict({**last, "lang": state.lang()})
+    if last and W[PILLARS[0]] not in st.session_state:
+        # Page switch inside the app: Streamlit dropped this page's widget state, and the URL may
+        # have lost its parameters; the session kept the last view, so restore both from it.
+        if "spec" not in params:
+            params = {**last, "lang": state.lang()}
+            st.query_params.from_dict(params)
+        _push(from_query(params)[0])
         return warnings
     comparable = {k: v for k, v in params.items() if k != "lang"}
     if last is None or comparable != {k: v for k, v in last.items() if k != "lang"}:
