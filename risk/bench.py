@@ -15,7 +15,7 @@ from datetime import date
 
 BenchFn = Callable[[], dict[str, float]]
 _BENCHES: dict[str, BenchFn] = {}
-BENCH_MODULES: list[str] = ["risk.bench", "risk.allocation"]
+BENCH_MODULES: list[str] = ["risk.bench", "risk.allocation", "risk.overview"]
 
 
 def register_bench(name: str, fn: BenchFn) -> None:

@@ -196,3 +196,52 @@ def table_view(
         }
     )
     return out.reset_index(drop=True)
+
+
+def overview_bench() -> dict[str, float]:
+    """`overview_rerun_ms` (AppTest, in a subprocess so the library never imports Streamlit) and
+    `filter_query_ms` (the filters' DuckDB query on the ranked table)."""
+    import json
+    import subprocess
+    import sys
+
+    from risk.bench import median_time
+    from risk.filters import apply_filters
+    from risk.paths import PROJECT_ROOT
+    from risk.scoring import engine, result_table
+    from risk.share import Filters
+    from risk.spec import ScoreSpec
+    from risk.store import open_store
+
+    store = open_store()
+    ranked = result_table(engine(store).score(ScoreSpec.from_preset("balanced")))
+    filters = Filters(
+        regions=("Asia", "Europe"),
+        blocs=("oecd", "bri"),
+        min_pillar=(("financial", 30.0),),
+        min_coverage=0.5,
+    )
+    apply_filters(store, ranked, filters)  # builds the in-memory index once
+    out: dict[str, float] = {
+        "filter_query_ms": round(
+            median_time(lambda: apply_filters(store, ranked, filters), 51) * 1000, 2
+        )
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "ui.bench_overview"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def _register() -> None:
+    from risk.bench import register_bench
+
+    register_bench("overview", overview_bench)
+
+
+_register()
