@@ -7,17 +7,17 @@ import streamlit as st
 from risk.i18n import t
 from ui import state
 
-st.set_page_config(page_title="AI Infra Screening", page_icon="🌏", layout="wide")
+st.set_page_config(page_title="AI Infra Screening", page_icon=":material/public:", layout="wide")
 state.init()
 lang = state.language_selector()
 
 PAGES = [
-    ("pages/overview.py", "nav.overview", "🗺️", "overview"),
-    ("pages/profile.py", "nav.profile", "📄", "profile"),
-    ("pages/compare.py", "nav.compare", "⚖️", "compare"),
-    ("pages/scenarios.py", "nav.scenarios", "🧭", "scenarios"),
-    ("pages/data.py", "nav.data", "🗂️", "data"),
-    ("pages/methodology.py", "nav.methodology", "📐", "methodology"),
+    ("pages/overview.py", "nav.overview", ":material/public:", "overview"),
+    ("pages/profile.py", "nav.profile", ":material/description:", "profile"),
+    ("pages/compare.py", "nav.compare", ":material/compare_arrows:", "compare"),
+    ("pages/scenarios.py", "nav.scenarios", ":material/alt_route:", "scenarios"),
+    ("pages/data.py", "nav.data", ":material/database:", "data"),
+    ("pages/methodology.py", "nav.methodology", ":material/functions:", "methodology"),
 ]
 pages = [
     st.Page(file, title=t(key, lang), icon=icon, url_path=slug, default=(i == 0))

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATASETS_DIR = PROJECT_ROOT / "datasets"
+# The bundled tables; $RISK_DATASETS_DIR points the app at another copy (tests use this).
+DATASETS_DIR = Path(os.environ.get("RISK_DATASETS_DIR") or PROJECT_ROOT / "datasets")
 
 
 def default_shared_data() -> Path:

@@ -232,31 +232,39 @@ def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-de
     subregions = sorted(countries["subregion"].dropna().unique())
     incomes = ["High income", "Upper middle income", "Lower middle income", "Low income"]
     sb.multiselect(
-        t("col.region", lang), regions, key="f_region", format_func=lambda r: t(f"region.{r}", lang)
+        t("col.region", lang),
+        regions,
+        key="f_region",
+        format_func=lambda r: t(f"region.{r}", lang),
+        placeholder=t("common.choose", lang),
     )
     sb.multiselect(
         t("col.subregion", lang),
         subregions,
         key="f_subregion",
         format_func=lambda r: t(f"subregion.{r}", lang),
+        placeholder=t("common.choose", lang),
     )
     sb.multiselect(
         t("col.income_group", lang),
         incomes,
         key="f_income",
         format_func=lambda g: t(f"income.{g}", lang),
+        placeholder=t("common.choose", lang),
     )
     sb.multiselect(
         t("overview.blocs", lang),
         BLOC_FILTERS,
         key="f_bloc",
         format_func=lambda b: t(f"bloc.{b}", lang),
+        placeholder=t("common.choose", lang),
     )
     sb.multiselect(
         t("overview.taiwan", lang),
         TAIWAN_FILTERS,
         key="f_tw",
         format_func=lambda r: t(f"tw.{r}", lang),
+        placeholder=t("common.choose", lang),
     )
     sb.radio(
         t("overview.eligibility", lang),
@@ -290,5 +298,6 @@ def map_controls(lang: str) -> None:
         LAYERS,
         key="layers",
         format_func=lambda m: t(f"layer.{m}", lang),
+        placeholder=t("common.choose", lang),
     )
     cols[2].slider(t("overview.top_n", lang), 0, 30, key="top_n")
