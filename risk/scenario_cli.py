@@ -89,7 +89,7 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         states=inputs.states,
         limits=limits_from_args(args),
     )
-    excluded = {**result.excluded, **inputs.reasons}
+    excluded = {**result.excluded, **{c: inputs.reason_text(c) for c in inputs.reasons}}
     if args.format == "json":
         out: dict[str, Any] = result.to_dict()
         out["excluded"] = {c: excluded[c] for c in result.iso3 if c in excluded}

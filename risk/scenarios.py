@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from risk.allocation import Allocation, Limits
 from risk.errors import RiskError
 from risk.framework import PILLARS
 from risk.gates import apply_gates
@@ -68,6 +69,7 @@ DEMAND_LEVEL_UNITS: tuple[str, ...] = (
 # unrestricted (tier 1) rather than penalised as a destination.
 EXPORTER = "USA"
 CURRENT = "current"
+TIER2_PENALTY = ScoreSpec().tier2_penalty  # the spec default
 COMBINED = "combined"
 
 
@@ -347,7 +349,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("diffusion-tiers", (Param("penalty", float),), diffusion_tiers),
+        Kind("diffusion-tiers", (Param("penalty", float, TIER2_PENALTY),), diffusion_tiers),
         Kind("d5-in", (Param("iso3", str, required=True),), d5_in),
         Kind("d5-out", (Param("iso3", str, required=True),), d5_out),
         Kind(
@@ -569,7 +571,14 @@ class AllocationInputs:
     eligible: np.ndarray  # ranked (eligible, enough coverage) in every world
     regions: tuple[str, ...]
     financial: np.ndarray  # lowest financial-pillar score across the worlds
-    reasons: dict[str, str]  # why a country is not eligible, in the first world where it is not
+    reasons: dict[str, tuple[str, str]]  # iso3 -> (gate reason, first world where it applies)
+
+    def reason_text(self, iso3: str) -> str:
+        """Why a country is not eligible, in plain English ("" if it is)."""
+        if iso3 not in self.reasons:
+            return ""
+        why, label = self.reasons[iso3]
+        return why if label == CURRENT else f"{why} ({label})"
 
 
 def worlds(scenarios: Sequence[Scenario]) -> list[tuple[str, tuple[Scenario, ...]]]:
@@ -602,7 +611,7 @@ def allocation_inputs(
     d = int(n_draws if n_draws is not None else spec.mc_draws) or 1
     blocks, labels, fin = [], [], []
     eligible = np.ones(len(codes), dtype=bool)
-    reasons: dict[str, str] = {}
+    reasons: dict[str, tuple[str, str]] = {}
     for label, scs in worlds(scenarios):
         res = score_world(apply_scenarios(base, scs), monte_carlo=False)
         t = res.table
@@ -615,7 +624,7 @@ def allocation_inputs(
         for k, c in enumerate(codes):
             if not ranked[k] and c not in reasons:
                 why = str(t["reason"].iloc[cols[k]]) or "not ranked"
-                reasons[c] = why if label == CURRENT else f"{why} ({label})"
+                reasons[c] = (why, label)
         eligible &= ranked
     regions = base.prepared.countries["region"].astype(str).to_numpy()[cols]
     return AllocationInputs(
@@ -633,3 +642,266 @@ def top_eligible(table: pd.DataFrame, n: int) -> list[str]:
     """The ISO3 codes of the n best-ranked countries."""
     ranked = table[table["rank"].notna()].sort_values(["rank", "score"], ascending=[True, False])
     return [str(c) for c in ranked["iso3"].head(n)]
+
+
+# --------------------------------------------------------------------------------------
+# Display helpers (plain data for the page)
+# --------------------------------------------------------------------------------------
+Color = list[int]
+# Diverging palette (ColorBrewer RdBu, 7 classes): red = moved down, blue = moved up.
+CHANGE_PALETTE: list[Color] = [
+    [178, 24, 43, 235],
+    [239, 138, 98, 235],
+    [253, 219, 199, 235],
+    [247, 247, 247, 235],
+    [209, 229, 240, 235],
+    [103, 169, 207, 235],
+    [33, 102, 172, 235],
+]
+GATED_COLOR: Color = [60, 60, 60, 255]
+UNRANKED_COLOR: Color = [215, 215, 215, 255]
+
+
+def change_color(change: float, gated: bool, span: float) -> Color:
+    """Colour of a rank change on [-span, span]; dark for newly ineligible, grey when not ranked."""
+    if gated:
+        return GATED_COLOR
+    if change != change:  # NaN: not ranked before or after
+        return UNRANKED_COLOR
+    if change == 0:
+        return CHANGE_PALETTE[3]
+    pos = min(abs(change) / max(span, 1.0), 1.0)
+    step = 1 + min(int(pos * 3), 2)  # 1..3 classes away from the middle
+    return CHANGE_PALETTE[3 + step] if change > 0 else CHANGE_PALETTE[3 - step]
+
+
+def map_properties(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per country: fill colour and a plain-text tooltip line for the rank-change map."""
+    from risk.gates import reason_label
+    from risk.i18n import t
+
+    span = (
+        float(np.nanmax(np.abs(table["rank_change"])))
+        if table["rank_change"].notna().any()
+        else 1.0
+    )
+    name_col = "name_zh_tw" if lang != "en" else "name_en"
+    rows = []
+    for rec in table.to_dict("records"):
+        gated = bool(rec["eligible_before"]) and not bool(rec["eligible"])
+        before, after, change = rec["rank_before"], rec["rank"], rec["rank_change"]
+        if gated:
+            tip = t("sc.tip.gated", lang, reason=reason_label(str(rec["reason"]), lang))
+        elif change == change:
+            tip = t(
+                "sc.tip.change", lang, before=int(before), after=int(after), change=f"{change:+.0f}"
+            )
+        elif after == after:
+            tip = t("sc.tip.freed", lang, after=int(after))
+        else:
+            tip = t("sc.tip.unranked", lang)
+        rows.append(
+            {
+                "iso3": rec["iso3"],
+                "fill_color": change_color(float(change), gated, span),
+                "name": str(rec[name_col]),
+                "change_text": tip,
+            }
+        )
+    return pd.DataFrame(rows, columns=["iso3", "fill_color", "name", "change_text"])
+
+
+def scenario_label(text: str, lang: str) -> str:
+    """A world label (`current`, `combined` or a scenario's text form) in the user's language."""
+    from risk.i18n import t
+
+    if text in (CURRENT, COMBINED):
+        return t(f"sc.state.{text}", lang)
+    sc = Scenario.parse(text)
+    shown = sc.to_text().partition(":")[2]
+    label = t(f"sc.kind.{sc.kind}", lang)
+    return f"{label} ({shown})" if shown else label
+
+
+# --------------------------------------------------------------------------------------
+# The page's state in the URL
+# --------------------------------------------------------------------------------------
+DEFAULT_TOP_N = 8
+DEFAULT_BUDGET = 100.0
+QUERY_KEYS: tuple[str, ...] = (
+    "sc",
+    "short",
+    "top",
+    "budget",
+    "maxc",
+    "maxr",
+    "minfin",
+    "ra",
+    "tail",
+)
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    """What the scenarios page shows: scenarios, shortlist (empty = top N), budget and limits."""
+
+    scenarios: tuple[Scenario, ...] = ()
+    shortlist: tuple[str, ...] = ()
+    top_n: int = DEFAULT_TOP_N
+    budget: float = DEFAULT_BUDGET
+    limits: Limits = field(default_factory=Limits)
+
+    def to_query(self) -> dict[str, str]:
+        """Query parameters for what differs from the defaults (shares in percent)."""
+        d, lim = ScenarioView(), self.limits
+        q: dict[str, str] = {}
+        if self.scenarios:
+            q["sc"] = scenarios_text(self.scenarios)
+        if self.shortlist:
+            q["short"] = ",".join(self.shortlist)
+        if self.top_n != d.top_n:
+            q["top"] = str(self.top_n)
+        if self.budget != d.budget:
+            q["budget"] = f"{self.budget:g}"
+        for key, value, default in (
+            ("maxc", lim.max_share * 100, d.limits.max_share * 100),
+            ("maxr", lim.max_region_share * 100, d.limits.max_region_share * 100),
+            ("minfin", lim.min_financial, d.limits.min_financial),
+            ("ra", lim.risk_aversion, d.limits.risk_aversion),
+            ("tail", lim.tail * 100, d.limits.tail * 100),
+        ):
+            if abs(value - default) > 1e-12:
+                q[key] = f"{round(value, 6):g}"
+        return q
+
+    @classmethod
+    def from_query(cls, params: dict[str, Any]) -> tuple[ScenarioView, list[str]]:
+        """Rebuild from query parameters; what cannot be read falls back to the default, with a
+        warning naming it."""
+        warns: list[str] = []
+        d = cls()
+
+        def get(key: str) -> str:
+            value = params.get(key)
+            if isinstance(value, list):
+                value = value[-1] if value else None
+            return "" if value is None else str(value)
+
+        def number(key: str, default: float, lo: float, hi: float) -> float:
+            text = get(key)
+            if not text:
+                return default
+            try:
+                value = float(text)
+            except ValueError:
+                value = float("nan")
+            if not lo <= value <= hi:
+                warns.append(f"{key}: ignored {text}")
+                return default
+            return value
+
+        try:
+            scenarios = parse_scenarios(get("sc"))
+        except ScenarioError as exc:
+            warns.append(f"sc: {exc.message}")
+            scenarios = ()
+        short = tuple(
+            dict.fromkeys(c.strip().upper()[:3] for c in get("short").split(",") if c.strip())
+        )
+        limits = Limits(
+            max_share=number("maxc", d.limits.max_share * 100, 1, 100) / 100,
+            max_region_share=number("maxr", d.limits.max_region_share * 100, 1, 100) / 100,
+            min_financial=number("minfin", d.limits.min_financial, 0, 100),
+            risk_aversion=number("ra", d.limits.risk_aversion, 0, 1),
+            tail=number("tail", d.limits.tail * 100, 1, 100) / 100,
+        )
+        view = cls(
+            scenarios=scenarios,
+            shortlist=short,
+            top_n=int(number("top", d.top_n, 1, 50)),
+            budget=number("budget", d.budget, 1e-9, 1e15),
+            limits=limits,
+        )
+        return view, warns
+
+
+# --------------------------------------------------------------------------------------
+# The page's widgets <-> ScenarioView (plain values; the page binds them to session keys)
+# --------------------------------------------------------------------------------------
+def param_key(kind: str, name: str) -> str:
+    return f"sc_{kind}_{name}"
+
+
+def widget_state(view: ScenarioView) -> dict[str, Any]:
+    """Widget values (by session key) that show `view`; iso3 lists split, shares in percent."""
+    out: dict[str, Any] = {"sc_kinds": list(dict.fromkeys(s.kind for s in view.scenarios))}
+    for sc in view.scenarios:
+        for name, value in sc.params:
+            if value is not None:
+                out[param_key(sc.kind, name)] = value.split("+") if name == "iso3" else value
+    lim = view.limits
+    out.update(
+        al_short=list(view.shortlist),
+        al_top=view.top_n,
+        al_budget=view.budget,
+        al_maxc=round(lim.max_share * 100),
+        al_maxr=round(lim.max_region_share * 100),
+        al_minfin=float(lim.min_financial),
+        al_ra=float(lim.risk_aversion),
+        al_tail=round(lim.tail * 100),
+    )
+    return out
+
+
+def view_from_widgets(values: Any) -> ScenarioView:
+    """The view the widgets describe; a scenario still missing a required country or target is
+    left out until it has one."""
+    chosen: list[Scenario] = []
+    for kind in values.get("sc_kinds", []):
+        params: dict[str, Any] = {}
+        for p in KINDS[kind].params:
+            value = values.get(param_key(kind, p.name))
+            params[p.name] = "+".join(value) if isinstance(value, list) else value
+        if all(params.get(p.name) not in (None, "") for p in KINDS[kind].params if p.required):
+            chosen.append(Scenario(kind, tuple(params.items())))
+    return ScenarioView(
+        scenarios=tuple(chosen),
+        shortlist=tuple(values.get("al_short", [])),
+        top_n=int(values.get("al_top", DEFAULT_TOP_N)),
+        budget=float(values.get("al_budget", DEFAULT_BUDGET)),
+        limits=Limits(
+            max_share=values.get("al_maxc", 40) / 100,
+            max_region_share=values.get("al_maxr", 100) / 100,
+            min_financial=float(values.get("al_minfin", 0.0)),
+            risk_aversion=float(values.get("al_ra", 0.5)),
+            tail=values.get("al_tail", 5) / 100,
+        ),
+    )
+
+
+def allocation_frame(
+    result: Allocation, today: Allocation, inputs: AllocationInputs, lang: str
+) -> pd.DataFrame:
+    """The allocation table the page shows: amounts today only and with the scenarios."""
+    from risk.gates import reason_label
+    from risk.i18n import t
+
+    def why(iso3: str) -> str:
+        if iso3 in inputs.reasons:
+            reason, label = inputs.reasons[iso3]
+            text = reason_label(reason, lang)
+            return text if label == CURRENT else f"{text} ({scenario_label(label, lang)})"
+        reason = result.excluded.get(iso3, "")
+        return t(f"sc.excluded.{reason}", lang) if reason else ""
+
+    return pd.DataFrame(
+        {
+            "iso3": list(result.iso3),
+            "region": list(inputs.regions),
+            "financial": inputs.financial,
+            "amount_today": today.amounts,
+            "amount": result.amounts,
+            "share": result.shares * 100,
+            "reason": [why(c) for c in result.iso3],
+        }
+    )

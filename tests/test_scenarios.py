@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -273,8 +274,9 @@ def test_allocation_inputs_cover_every_world() -> None:
     ]
     # DDD is tier 3 and BBB goes into D:5 in some worlds: neither may receive money.
     assert ai.eligible.tolist() == [True, False, False, True]
-    assert ai.reasons["DDD"] == "AI Diffusion tier 3 (diffusion-tiers)"
-    assert ai.reasons["BBB"] == "EAR D:5 (d5-in:iso3=BBB)"
+    assert ai.reason_text("DDD") == "AI Diffusion tier 3 (diffusion-tiers)"
+    assert ai.reasons["BBB"] == ("EAR D:5", "d5-in:iso3=BBB")
+    assert ai.reason_text("AAA") == ""
     ddd = ai.draws[ai.states == "diffusion-tiers", 2]
     assert (ddd == 0).all()
     assert ai.regions == ("Asia", "Asia", "Africa", "Americas")
@@ -314,3 +316,79 @@ def test_bundled_no_scenario_matches_the_engine(datasets_dir: Path) -> None:
     mine = S.run(engine(), spec, ()).after.table
     theirs = engine().score(spec).table
     pd.testing.assert_frame_equal(mine, theirs)
+
+
+# -- the page's state in the URL -----------------------------------------------------------------
+SCENARIO_TEXTS = st.sampled_from(
+    [
+        "diffusion-tiers",
+        "diffusion-tiers:penalty=5",
+        "d5-in:iso3=VNM+IDN",
+        "d5-out:iso3=KHM",
+        "alignment-shock:target=brics,shift=-1.5",
+        "demand-growth:target=Asia,factor=1.3",
+        "financing-tightens:notches=2,weight=2,target=Africa",
+    ]
+)
+VIEWS = st.builds(
+    lambda scs, short, top, budget, maxc, maxr, minfin, ra, tail: S.ScenarioView(
+        scenarios=S.parse_scenarios("|".join(scs)),
+        shortlist=tuple(dict.fromkeys(short)),
+        top_n=top,
+        budget=budget,
+        limits=S.Limits(
+            max_share=maxc / 100,
+            max_region_share=maxr / 100,
+            min_financial=minfin,
+            risk_aversion=ra,
+            tail=tail / 100,
+        ),
+    ),
+    st.lists(SCENARIO_TEXTS, max_size=3, unique=True),
+    st.lists(st.sampled_from(["JPN", "DEU", "IND", "VNM", "SGP"]), max_size=4),
+    st.integers(1, 50),
+    st.sampled_from([1.0, 100.0, 2500.5, 1e6]),
+    st.integers(1, 100),
+    st.integers(1, 100),
+    st.sampled_from([0.0, 35.0, 60.5]),
+    st.sampled_from([0.0, 0.25, 0.5, 1.0]),
+    st.integers(1, 100),
+)
+
+
+@settings(max_examples=100)
+@given(VIEWS)
+def test_view_round_trips_through_the_url(v: S.ScenarioView) -> None:
+    back, warns = S.ScenarioView.from_query(v.to_query())
+    assert warns == []
+    assert back == v
+
+
+@settings(max_examples=100)
+@given(VIEWS)
+def test_view_round_trips_through_the_widgets(v: S.ScenarioView) -> None:
+    kinds = [s.kind for s in v.scenarios]
+    if len(set(kinds)) < len(kinds):  # the page shows one scenario of each kind
+        v = replace(v, scenarios=tuple({s.kind: s for s in v.scenarios}.values()))
+    assert S.view_from_widgets(S.widget_state(v)) == v
+
+
+def test_default_view_is_an_empty_query() -> None:
+    assert S.ScenarioView().to_query() == {}
+    assert S.ScenarioView.from_query({}) == (S.ScenarioView(), [])
+
+
+@pytest.mark.parametrize(
+    ("params", "warned"),
+    [
+        ({"sc": "tier-caps"}, "sc"),
+        ({"maxc": "0"}, "maxc"),
+        ({"ra": "2"}, "ra"),
+        ({"budget": "lots"}, "budget"),
+        ({"tail": "-5"}, "tail"),
+    ],
+)
+def test_damaged_query_falls_back_with_a_warning(params: dict, warned: str) -> None:
+    v, warns = S.ScenarioView.from_query(params)
+    assert v == S.ScenarioView()
+    assert warns and warns[0].startswith(warned)
