@@ -180,9 +180,15 @@ def fetch_worldbank(
             result.pages += 1
             try:
                 pages = int(meta.get("pages") or 1)
-                total = int(meta.get("total") or 0)
+                page_total = int(meta.get("total") or 0)
             except (TypeError, ValueError) as exc:
                 raise RefreshError(f"{code}: the API's page counts are not numbers") from exc
+            if total is not None and page_total != total:
+                raise RefreshError(
+                    f"{code}: incomplete download (the total changed from {total} to "
+                    f"{page_total} between pages); nothing published"
+                )
+            total = page_total
             records.extend(data)
             page += 1
         if total is not None and len(records) != total:
