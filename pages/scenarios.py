@@ -6,6 +6,7 @@ import streamlit as st
 
 from risk.allocation import allocate
 from risk.errors import RiskError
+from risk.gates import reason_label
 from risk.i18n import t
 from risk.mapview import country_deck
 from risk.scenarios import (
@@ -108,7 +109,8 @@ for kind in ss["sc_kinds"]:
 current = view_from_widgets(ss)
 sc_text = scenarios_text(current.scenarios)
 try:
-    table, notes = rank_changes(spec_json, version, sc_text)
+    table, _ = rank_changes(spec_json, version, sc_text)
+    table = table.copy()
 except RiskError as exc:
     st.error(t("sc.error", lang, detail=str(exc)))
     st.stop()
@@ -119,13 +121,14 @@ headers = {c: t(f"sc.col.{c}", lang) if c != "iso3" else "ISO3" for c in cols.va
 if not current.scenarios:
     st.info(t("sc.none", lang))
 else:
-    st.markdown("\n".join(f"- {n}" for n in notes))
+    st.markdown("\n".join(f"- {scenario_label(sc.to_text(), lang)}" for sc in current.scenarios))
     gated = table["eligible_before"] & ~table["eligible"].astype(bool)
     c1, c2, c3 = st.columns(3)
     c1.metric(t("sc.metric.newly_ineligible", lang), int(gated.sum()))
     c2.metric(t("sc.metric.up", lang), int((table["rank_change"] > 0).sum()))
     c3.metric(t("sc.metric.down", lang), int((table["rank_change"] < 0).sum()))
     st.subheader(t("sc.movers", lang))
+    table["reason"] = [reason_label(r, lang) for r in table["reason"]]
     moved = movers(table, 10)[list(cols)].rename(columns=cols)
     st.dataframe(moved, hide_index=True, key="sc_movers", column_config=headers)
     st.subheader(t("sc.map", lang))
@@ -193,7 +196,9 @@ if results:
     state_labels = {"state": t("sc.alloc.state", lang), "score": t("sc.alloc.state_score", lang)}
     st.dataframe(states.round(2), hide_index=True, key="al_states", column_config=state_labels)
     if result.binding:
-        st.caption(t("sc.alloc.binding", lang, items=", ".join(result.binding)))
+        parts = [b.partition(":") for b in result.binding]
+        items = [f"{t(f'sc.bound.{k}', lang)} {label(v)}" for k, _, v in parts]
+        st.caption(t("sc.alloc.binding", lang, items="; ".join(items)))
 with st.expander(t("sc.alloc.method", lang)):
     st.markdown(t("sc.alloc.method_text", lang))
 
