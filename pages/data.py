@@ -54,6 +54,7 @@ def _movers(_report, sha: str, meta_json: str, version: str) -> pd.DataFrame:  #
 
 
 def _cols(df: pd.DataFrame) -> pd.DataFrame:
+    """Column headers in the user's language."""
     return df.rename(columns={c: t(f"data.col.{c}", lang) for c in df.columns})
 
 
@@ -122,24 +123,26 @@ with upload_tab:
                 mime="text/csv",
             )
             with st.expander(t("data.matches.header", lang)):
-                st.dataframe(report.matches, hide_index=True)
+                st.dataframe(_cols(report.matches), hide_index=True)
                 if report.unmatched:
                     st.caption(t("data.matches.unmatched", lang))
                     st.dataframe(
-                        pd.DataFrame(
-                            {
-                                "name": report.unmatched,
-                                "suggestions": [
-                                    ", ".join(report.suggestions.get(n, []))
-                                    for n in report.unmatched
-                                ],
-                            }
+                        _cols(
+                            pd.DataFrame(
+                                {
+                                    "name": report.unmatched,
+                                    "suggestions": [
+                                        ", ".join(report.suggestions.get(n, []))
+                                        for n in report.unmatched
+                                    ],
+                                }
+                            )
                         ),
                         hide_index=True,
                     )
                 if report.aggregates:
                     st.caption(t("data.matches.aggregates", lang))
-                    st.dataframe(pd.DataFrame({"name": report.aggregates}), hide_index=True)
+                    st.dataframe(_cols(pd.DataFrame({"name": report.aggregates})), hide_index=True)
             if report.new_indicators:
                 st.subheader(t("data.meta.header", lang))
                 st.caption(t("data.meta.help", lang))
@@ -207,7 +210,7 @@ with versions_tab:
                 changed=int(n.get("changed", 0)),
             )
         )
-        st.dataframe(diff.head(5000), hide_index=True, key="data_diff")
+        st.dataframe(_cols(diff.head(5000)), hide_index=True, key="data_diff")
 
 with refresh_tab:
     st.caption(t("data.refresh.help", lang))

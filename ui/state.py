@@ -123,7 +123,7 @@ def data_access(lang: str) -> tuple[bool, str]:
         return True, os.environ.get("RISK_AUTHOR") or getpass.getuser()
     if policy.mode == OIDC:
         user = st.user
-        if not user.is_logged_in:
+        if not user.get("is_logged_in", False):
             st.sidebar.button(t("data.login", lang), on_click=st.login, key="data_login")
             return False, ""
         email = str(user.get("email") or user.get("name") or "")
