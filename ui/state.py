@@ -67,7 +67,7 @@ def store() -> DuckDBStore:
 @st.cache_data(show_spinner=False)
 def table(name: str, data_version: str) -> pd.DataFrame:
     """A whole table from the store, cached per data version."""
-    return store().table(name)
+    return store().table(name, data_version)
 
 
 @st.cache_resource(show_spinner=False)
