@@ -7,7 +7,7 @@ import streamlit as st
 from risk.i18n import t
 from ui import state
 
-st.set_page_config(page_title="AI Infra Screening", page_icon=":material/public:", layout="wide")
+st.set_page_config(page_title="AI Infra Screening", page_icon="🌏", layout="wide")
 state.init()
 lang = state.language_selector()
 

@@ -77,26 +77,82 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
+_PARTS_CACHE: dict[int, tuple[list[tuple[str, list]], list[dict]]] = {}
+
+
+def _round_rings(rings: list, digits: int) -> list:
+    return [[[round(x, digits), round(y, digits)] for x, y in ring] for ring in rings]
+
+
+def _parts(fc: Mapping, key: str, digits: int) -> tuple[list[tuple[str, list]], list[dict]]:
+    """Polygon parts and border rings of a FeatureCollection, computed once per collection.
+
+    Coordinates are rounded to `digits` decimals (2 = about 1 km): the world map never needs more,
+    and the browser's work grows with the size of what it is sent.
+    """
+    cache_key = id(fc)
+    if cache_key not in _PARTS_CACHE:
+        parts: list[tuple[str, list]] = []
+        borders: list[dict] = []
+        for feature in fc["features"]:
+            geometry = feature["geometry"]
+            polygons = (
+                [geometry["coordinates"]]
+                if geometry["type"] == "Polygon"
+                else geometry["coordinates"]
+            )
+            for rings in polygons:
+                rounded = _round_rings(rings, digits)
+                parts.append((feature["properties"][key], rounded))
+                borders.extend({"path": ring} for ring in rounded)
+        _PARTS_CACHE.clear()
+        _PARTS_CACHE[cache_key] = (parts, borders)
+    return _PARTS_CACHE[cache_key]
+
+
+def polygon_rows(
+    fc: Mapping, props: pd.DataFrame, key: str = "iso3", digits: int = 2
+) -> tuple[list[dict], list[dict]]:
+    """One row per polygon part (country properties + `polygon`), and one border path per ring.
+
+    Streamlit's map selection only reports picks from primitive deck.gl layers, so countries are
+    drawn as a SolidPolygonLayer (pickable) with their borders as a separate PathLayer.
+    """
+    by_key = props.set_index(key).to_dict("index") if not props.empty else {}
+    extras = {code: {k: _plain(v) for k, v in values.items()} for code, values in by_key.items()}
+    parts, borders = _parts(fc, key, digits)
+    rows = [{key: code, **extras.get(code, {}), "polygon": rings} for code, rings in parts]
+    return rows, borders
+
+
 def country_deck(
     fc: Mapping, props: pd.DataFrame, tooltip_text: str, *, height: int = 520
 ) -> pdk.Deck:
     """A choropleth of countries: `props` must carry iso3 and fill_color (+ any tooltip fields)."""
-    data = features_with(fc, props)
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        data=data,
+    rows, borders = polygon_rows(fc, props)
+    fill = pdk.Layer(
+        "SolidPolygonLayer",
+        data=rows,
         id=COUNTRY_LAYER_ID,
         pickable=True,
-        stroked=True,
         filled=True,
-        get_fill_color="properties.fill_color",
-        get_line_color=LINE_COLOR,
-        line_width_min_pixels=0.5,
+        get_polygon="polygon",
+        get_fill_color="fill_color",
         auto_highlight=True,
         highlight_color=[255, 255, 0, 160],
     )
+    lines = pdk.Layer(
+        "PathLayer",
+        data=borders,
+        id="borders",
+        pickable=False,
+        get_path="path",
+        get_color=LINE_COLOR,
+        width_min_pixels=0.5,
+        width_max_pixels=1,
+    )
     return CompactDeck(
-        layers=[layer],
+        layers=[fill, lines],
         initial_view_state=OCEAN_VIEW,
         map_provider=None,
         tooltip={"text": tooltip_text, "style": {"fontSize": "12px"}},

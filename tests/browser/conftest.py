@@ -40,12 +40,9 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `streamlit run dashboard.py` on loopback with a private data directory."""
+def _serve(data: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     port = _free_port()
-    data = tmp_path_factory.mktemp("server-data")
-    env = {**os.environ, "RISK_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "RISK_DATA_DIR": str(data), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log = open(data / "server.log", "w")  # noqa: SIM115 (kept open for the server's lifetime)
     proc = subprocess.Popen(
         [
@@ -92,6 +89,31 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.kill()
     log.close()
     shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run dashboard.py` on loopback with a private data directory."""
+    yield from _serve(tmp_path_factory.mktemp("server-data"))
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="session")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on a test copy of the datasets where Brazil's names are an HTML injection attempt."""
+    import pandas as pd
+
+    datasets = tmp_path_factory.mktemp("hostile-datasets")
+    for item in (ROOT / "datasets").iterdir():
+        shutil.copy(item, datasets / item.name)
+    countries = pd.read_parquet(datasets / "countries.parquet")
+    brazil = countries["iso3"] == "BRA"
+    countries.loc[brazil, "name_en"] = HOSTILE_NAME
+    countries.loc[brazil, "name_zh_tw"] = HOSTILE_NAME + "巴西"
+    countries.to_parquet(datasets / "countries.parquet", index=False)
+    yield from _serve(tmp_path_factory.mktemp("hostile-data"), {"RISK_DATASETS_DIR": str(datasets)})
 
 
 @pytest.fixture()
