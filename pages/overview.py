@@ -26,7 +26,14 @@ for w in warnings:
     st.warning(t("overview.link_warning", lang, detail=w))
 
 current = view.current_view()
-ranked, score_warnings = state.scores(current.spec.to_json(), store.data_version)
+version = current.spec.data_version
+if version != store.data_version:
+    left, right = st.columns([4, 1])
+    left.info(t("overview.version_warning", lang, link=version, current=store.data_version))
+    if right.button(t("overview.use_current", lang), key="use_current"):
+        st.session_state["_pinned"] = None
+        st.rerun()
+ranked, score_warnings = state.scores(current.spec.to_json(), version)
 shown = apply_filters(store, ranked, current.filters)
 
 # -- map -----------------------------------------------------------------------------------
@@ -39,8 +46,8 @@ deck = overview_deck(
     props,
     tooltip_text(lang),
     arcs=arcs(shown, countries, current.top_n) if "arcs" in layers else None,
-    cloud=state.table("cloud_regions", store.data_version) if "cloud" in layers else None,
-    landings=state.table("landing_points", store.data_version) if "landings" in layers else None,
+    cloud=state.table("cloud_regions", version) if "cloud" in layers else None,
+    landings=state.table("landing_points", version) if "landings" in layers else None,
     cables=state.geometry(str(state.DATASETS_DIR / "cables.geojson"))
     if "cables" in layers
     else None,
@@ -95,7 +102,7 @@ st.caption(
         lang,
         n=len(shown),
         total=int(ranked["eligible"].sum()),
-        version=store.data_version,
+        version=version,
     )
 )
 st.text_input(t("countries.search", lang), key="f_search")

@@ -993,7 +993,12 @@ def engine(store: Any | None = None) -> ScoringEngine:
     version = str(store.data_version) if store is not None else None
     if version is not None and version in _ENGINES:
         return _ENGINES[version]
-    eng = ScoringEngine(load_inputs(store))
+    framework = None
+    if store is not None:
+        from risk.versions import framework_for  # uploaded indicators join the framework
+
+        framework = framework_for(store)
+    eng = ScoringEngine(load_inputs(store), framework)
     _ENGINES.clear()
     _ENGINES[eng.data_version] = eng
     return eng

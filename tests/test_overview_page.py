@@ -165,3 +165,31 @@ def test_switching_pages_keeps_the_view_and_language(datasets_dir: Path, data_di
     assert at.session_state["w_alignment"] == 60
     assert _table(at)["iso3"].tolist()[:10] == top
     assert _query(at) == query
+
+
+def test_link_pinned_to_a_version_keeps_showing_it(datasets_dir: Path, data_dir: Path) -> None:
+    from risk.store import open_store
+
+    at = _app()
+    old_query = _query(at)
+    old_top = _table(at)["iso3"].tolist()[:10]
+    store = open_store()
+    old_version = store.data_version
+    # Publish a version in which a lower-ranked country jumps in every government-support indicator.
+    ranked = _table(at)
+    mover = ranked["iso3"].iloc[40]
+    obs = store.table("observations")
+    latest = obs[obs["iso3"] == mover].sort_values("year").groupby("indicator").tail(1)
+    best = obs.groupby("indicator")["value"].max()
+    boosted = latest.assign(value=latest["indicator"].map(best), source="test upload")
+    store.publish(
+        boosted[["iso3", "indicator", "year", "value", "source"]], author="test", note="boost"
+    )
+    assert store.data_version != old_version
+    # The old link shows the old data and says so; a fresh visit shows the new data.
+    pinned = _app(old_query)
+    assert _table(pinned)["iso3"].tolist()[:10] == old_top
+    assert any(old_version in i.value for i in pinned.info)
+    fresh = _app()
+    assert mover in _table(fresh)["iso3"].tolist()[:15]
+    assert fresh.info == [] or all(old_version not in i.value for i in fresh.info)

@@ -82,10 +82,24 @@ def sidebar_footer() -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def engine(data_version: str):  # type: ignore[no-untyped-def]
-    """The scoring engine for a data version (inputs read and prepared once)."""
-    from risk.scoring import ScoringEngine, load_inputs
+    """The scoring engine for a data version, with that version's framework (inputs read once)."""
+    from risk.versions import engine_for
 
-    return ScoringEngine(load_inputs(store()))
+    return engine_for(store(), data_version)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def known_versions(current: str) -> list[str]:
+    """Every data version in the store (cached until the current version changes)."""
+    return [str(v) for v in store().versions()["version"]]
+
+
+def resolve_version(requested: str | None) -> str:
+    """The version a view shows: the one a link asks for, if it exists, else the current one."""
+    current = store().data_version
+    if requested and requested in known_versions(current):
+        return requested
+    return current
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -70,6 +70,9 @@ def _push(view: ViewState) -> None:
     ss["selected"] = view.selected
     ss["compare"] = list(view.compare)
     ss["_spec_extra"] = spec
+    # A link made on another data version keeps showing that version (if the store has it).
+    pinned = st.query_params.get("version") or spec.data_version
+    ss["_pinned"] = pinned if pinned and pinned != state.store().data_version else None
 
 
 def init_view() -> list[str]:
@@ -120,7 +123,7 @@ def current_view() -> ViewState:
         d_group_penalty=float(ss.get("d_penalty", 0.0)),
         mc_draws=int(ss.get("mc_draws", 1000)),
         seed=int(ss.get("seed", 0)),
-        data_version=state.store().data_version,
+        data_version=state.resolve_version(st.session_state.get("_pinned")),
     )
     filters = Filters(
         regions=tuple(ss.get("f_region", [])),
