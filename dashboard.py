@@ -12,12 +12,12 @@ state.init()
 lang = state.language_selector()
 
 PAGES = [
-    ("pages/overview.py", "nav.overview", ":material/public:", "overview"),
-    ("pages/profile.py", "nav.profile", ":material/description:", "profile"),
-    ("pages/compare.py", "nav.compare", ":material/compare_arrows:", "compare"),
-    ("pages/scenarios.py", "nav.scenarios", ":material/alt_route:", "scenarios"),
-    ("pages/data.py", "nav.data", ":material/database:", "data"),
-    ("pages/methodology.py", "nav.methodology", ":material/functions:", "methodology"),
+    ("app_pages/overview.py", "nav.overview", ":material/public:", "overview"),
+    ("app_pages/profile.py", "nav.profile", ":material/description:", "profile"),
+    ("app_pages/compare.py", "nav.compare", ":material/compare_arrows:", "compare"),
+    ("app_pages/scenarios.py", "nav.scenarios", ":material/alt_route:", "scenarios"),
+    ("app_pages/data.py", "nav.data", ":material/database:", "data"),
+    ("app_pages/methodology.py", "nav.methodology", ":material/functions:", "methodology"),
 ]
 pages = [
     st.Page(file, title=t(key, lang), icon=icon, url_path=slug, default=(i == 0))

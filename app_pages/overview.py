@@ -80,8 +80,10 @@ if current.selected:
     c1, c2, c3 = st.columns([3, 2, 1])
     c1.markdown(f"**{t('overview.selected', lang, name=name)}**")
     query = view.publish(current)
-    if (state.ROOT / "pages" / "profile.py").exists():
-        c2.page_link("pages/profile.py", label=t("overview.open_profile", lang), query_params=query)
+    if (state.ROOT / "app_pages" / "profile.py").exists():
+        c2.page_link(
+            "app_pages/profile.py", label=t("overview.open_profile", lang), query_params=query
+        )
     if c3.button(t("overview.clear_selection", lang), key="clear_selection"):
         st.session_state["selected"] = None
         st.rerun()

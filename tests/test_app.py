@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def _app(lang: str | None = None) -> AppTest:
@@ -23,7 +23,7 @@ def _app(lang: str | None = None) -> AppTest:
 def test_every_page_runs(page: str, lang: str, datasets_dir: Path, data_dir: Path) -> None:
     at = _app(lang).run()
     if page != "overview.py":
-        at.switch_page(f"pages/{page}").run()
+        at.switch_page(f"app_pages/{page}").run()
     assert not at.exception, [e.message for e in at.exception]
 
 

@@ -44,7 +44,7 @@ def data_page(lang: str = "en", secrets: dict | None = None) -> AppTest:
     for key, value in (secrets or {}).items():
         at.secrets[key] = value
     at.run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("app_pages/data.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -17,7 +17,7 @@ def _page(lang: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params["lang"] = lang
     at.run()
-    at.switch_page("pages/methodology.py").run()
+    at.switch_page("app_pages/methodology.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -157,10 +157,10 @@ def test_switching_pages_keeps_the_view_and_language(datasets_dir: Path, data_di
     at.multiselect(key="f_region").set_value(["Asia"]).run()
     top = _table(at)["iso3"].tolist()[:10]
     query = _query(at)
-    at.switch_page("pages/methodology.py").run()
+    at.switch_page("app_pages/methodology.py").run()
     assert not at.exception
     assert at.session_state["lang"] == "en"
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     assert at.session_state["lang"] == "en"
     assert at.session_state["w_alignment"] == 60
     assert _table(at)["iso3"].tolist()[:10] == top

@@ -17,7 +17,7 @@ def open_page(lang: str = "en", **params: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.query_params["lang"] = lang
     at.run()
-    at.switch_page("pages/scenarios.py").run()
+    at.switch_page("app_pages/scenarios.py").run()
     if params:
         for key, value in params.items():
             at.query_params[key] = value

@@ -59,8 +59,8 @@ def language_selector() -> str:
     return current
 
 
-@st.cache_resource(show_spinner=False)
 def store() -> DuckDBStore:
+    """The store of this process's data directory ($RISK_DATA_DIR); `open_store` keeps one per path."""
     return open_store()
 
 
