@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the app and the tests need on a fresh Debian machine: a virtualenv with the pinned
-# Python packages, and (for tests and PDF briefs) Debian's Chromium and a CJK font.
+# Python packages, and (for tests and PDF briefs) Debian's Chromium and CJK fonts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,8 @@ if [ "$want_system" = "--system" ]; then
   need=()
   [ -x /usr/bin/chromium ] || need+=(chromium)
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  # Briefs (PDF/PNG) embed a TrueType CJK font: Noto CJK is CFF-based, which reportlab cannot embed.
+  fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need+=(fonts-wqy-microhei)
   if [ ${#need[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
