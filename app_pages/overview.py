@@ -1,14 +1,20 @@
 """Overview: the score map, the ranked shortlist, filters, weights and a shareable link."""
 
-import html
-
 import streamlit as st
 
 from risk.filters import apply_filters
 from risk.framework import PILLARS
 from risk.i18n import t
 from risk.mapview import COUNTRY_LAYER_ID, overview_deck
-from risk.overview import arcs, legend, map_properties, table_view, tooltip_text
+from risk.overview import (
+    arcs,
+    layer_legend,
+    legend,
+    legend_html,
+    map_properties,
+    table_view,
+    tooltip_text,
+)
 from risk.share import save_view
 from ui import state, view
 
@@ -62,15 +68,12 @@ if picked:
         st.session_state["selected"] = iso3
         current = current.replace(selected=iso3)
 
-swatches = " ".join(
-    f"<span style='display:inline-block;width:12px;height:12px;background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
-    f"border:1px solid #999;margin:0 3px 0 10px'></span>{html.escape(label)}"
-    for label, c in legend(current.metric, lo, hi, lang)
-)
 st.markdown(
-    f"<div style='font-size:0.8rem'>{html.escape(t(f'metric.{current.metric}', lang))}: {swatches}</div>",
+    legend_html(t(f"metric.{current.metric}", lang), legend(current.metric, lo, hi, lang)),
     unsafe_allow_html=True,
 )
+if extra := layer_legend(layers, lang):
+    st.markdown(legend_html(t("overview.layers", lang), extra), unsafe_allow_html=True)
 
 if current.selected:
     row = ranked[ranked["iso3"] == current.selected]
@@ -115,7 +118,7 @@ if shown.empty:
 else:
     bars = {
         p: st.column_config.ProgressColumn(
-            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.1f"
+            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.0f", width="small"
         )
         for p in PILLARS
     }
@@ -124,17 +127,17 @@ else:
         hide_index=True,
         key="ranked_table",
         column_config={
-            "rank": st.column_config.NumberColumn(t("col.rank", lang), format="%d"),
+            "rank": st.column_config.NumberColumn(t("col.rank", lang), format="%d", width=48),
             "name": t("col.name", lang),
             "name_other": t("col.name_other", lang),
-            "iso3": t("col.iso3", lang),
+            "iso3": st.column_config.TextColumn(t("col.iso3", lang), width=56),
             "region": t("col.region", lang),
             "income_group": t("col.income_group", lang),
-            "score": st.column_config.NumberColumn(t("col.score", lang), format="%.1f"),
+            "score": st.column_config.NumberColumn(t("col.score", lang), format="%.1f", width=64),
             **bars,
             "interval": t("col.interval", lang),
             "coverage": st.column_config.ProgressColumn(
-                t("col.coverage", lang), min_value=0, max_value=100, format="%.0f%%"
+                t("col.coverage", lang), min_value=0, max_value=100, format="%.0f%%", width="small"
             ),
             "eligible": t("col.eligible", lang),
             "reason": t("col.reason", lang),

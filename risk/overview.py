@@ -67,6 +67,33 @@ def legend(metric: str, lo: float, hi: float, lang: str) -> list[tuple[str, Colo
     return items
 
 
+def layer_legend(layers: set[str], lang: str) -> list[tuple[str, Color]]:
+    """Legend entries for the point layers that are switched on."""
+    from risk.mapview import ORIGIN_COLORS
+
+    items: list[tuple[str, Color]] = []
+    if "cloud" in layers:
+        items += [(t(f"overview.legend.cloud_{o}", lang), c) for o, c in ORIGIN_COLORS.items()]
+    if "landings" in layers:
+        items.append((t("layer.landings", lang), [60, 60, 60, 200]))
+    if "cables" in layers:
+        items.append((t("layer.cables", lang), [90, 90, 160, 200]))
+    return items
+
+
+def legend_html(title: str, items: list[tuple[str, Color]]) -> str:
+    """A one-line legend; every label is escaped (labels are our strings, but stay safe anyway)."""
+    import html
+
+    swatches = " ".join(
+        f"<span style='display:inline-block;width:12px;height:12px;"
+        f"background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});border:1px solid #999;"
+        f"margin:0 3px 0 10px'></span>{html.escape(label)}"
+        for label, c in items
+    )
+    return f"<div style='font-size:0.8rem'>{html.escape(title)}: {swatches}</div>"
+
+
 def _fmt(value: object, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
