@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from risk.cells import safe_csv as safe_csv  # re-exported: the upload report download uses it
 from risk.errors import UploadError
 from risk.harmonise import WB_AGGREGATE_CODES, CountryMatcher, is_aggregate, normalise_name
 from risk.i18n import t
@@ -1267,14 +1268,3 @@ def publish_report(
         note=note,
         progress=progress,
     )
-
-
-def safe_csv(df: pd.DataFrame) -> bytes:
-    """CSV bytes safe to open in a spreadsheet: cells that could run as formulas are quoted."""
-
-    def neutral(value: Any) -> Any:
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
-        return value
-
-    return df.map(neutral).to_csv(index=False).encode("utf-8-sig")
