@@ -37,6 +37,10 @@ import duckdb
 import pandas as pd
 
 from risk.errors import StoreError
+
+# Same columns as datasets/framework.csv, so the scorer can append overrides to its framework.
+from risk.framework import FRAMEWORK_COLUMNS
+from risk.ingest.common import CATALOGUE_COLUMNS
 from risk.paths import DATASETS_DIR, data_dir
 
 STORE_FILE = "risk.duckdb"
@@ -50,36 +54,12 @@ Progress = Callable[[str], None]
 VERSIONED = ("observations", "indicators", "framework_overrides")
 OBSERVATION_COLUMNS = ("iso3", "indicator", "year", "value", "source")
 INDICATOR_COLUMNS = (
-    "code",
-    "name_en",
-    "name_zh",
-    "unit",
-    "source",
-    "licence",
-    "description",
-    "higher_is",
+    *CATALOGUE_COLUMNS,
     "year_min",
     "year_max",
     "countries",
     "rows",
     "open_licence",
-)
-# Same columns as datasets/framework.csv, so the scorer can append overrides to its framework.
-FRAMEWORK_COLUMNS = (
-    "code",
-    "pillar",
-    "direction",
-    "transform",
-    "weight",
-    "max_age_years",
-    "min_coverage",
-    "absent_is_zero",
-    "unit",
-    "source",
-    "name_en",
-    "name_zh",
-    "rationale_en",
-    "rationale_zh",
 )
 VERSION_COLUMNS = (
     "version",

@@ -15,6 +15,7 @@ import pandas as pd
 from risk.errors import IngestError
 from risk.harmonise import CountryMatcher, Harmonised
 from risk.ingest.common import (
+    CATALOGUE_COLUMNS,
     assert_known_iso3,
     assert_unique,
     sha256_file,
@@ -23,17 +24,6 @@ from risk.ingest.common import (
 )
 from risk.ingest.countries import build_country_tables
 from risk.ingest.sources import SOURCES
-
-CATALOGUE_COLUMNS = [
-    "code",
-    "name_en",
-    "name_zh",
-    "unit",
-    "source",
-    "licence",
-    "description",
-    "higher_is",
-]
 
 
 @dataclass

@@ -15,6 +15,17 @@ import pyarrow.parquet as pq
 from risk.errors import IngestError
 
 OBSERVATION_COLUMNS = ["iso3", "indicator", "year", "value", "source"]
+# The indicator catalogue's own columns (the build adds coverage statistics after them).
+CATALOGUE_COLUMNS = [
+    "code",
+    "name_en",
+    "name_zh",
+    "unit",
+    "source",
+    "licence",
+    "description",
+    "higher_is",
+]
 
 
 def sha256_file(path: Path) -> str:

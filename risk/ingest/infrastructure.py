@@ -33,7 +33,12 @@ from shapely.geometry.base import BaseGeometry
 
 from risk.errors import IngestError
 from risk.harmonise import CountryMatcher, Harmonised
-from risk.ingest.common import assert_known_iso3, assert_unique, finish_observations
+from risk.ingest.common import (
+    CATALOGUE_COLUMNS,
+    assert_known_iso3,
+    assert_unique,
+    finish_observations,
+)
 from risk.ingest.sources import SOURCES
 
 CIM = "cloud_regions_cim"
@@ -85,16 +90,6 @@ CLOUD_COLUMNS = [
     "source",
 ]
 LANDING_COLUMNS = ["id", "name", "city", "iso3", "lat", "lon", "is_tbd", "source"]
-CATALOGUE_COLUMNS = [
-    "code",
-    "name_en",
-    "name_zh",
-    "unit",
-    "source",
-    "licence",
-    "description",
-    "higher_is",
-]
 
 
 @dataclass

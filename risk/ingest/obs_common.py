@@ -12,16 +12,6 @@ from risk.harmonise import WB_AGGREGATE_CODES, CountryMatcher, Harmonised, is_ag
 from risk.ingest.common import assert_unique, finish_observations
 from risk.ingest.sources import SOURCES
 
-CATALOGUE_COLUMNS = [
-    "code",
-    "name_en",
-    "name_zh",
-    "unit",
-    "source",
-    "licence",
-    "description",
-    "higher_is",
-]
 HIGHER_IS = frozenset({"better", "worse", "context"})
 
 # Markers the sources use for "no value"; compared after stripping and lower-casing.

@@ -16,9 +16,14 @@ import pandas as pd
 
 from risk.errors import IngestError
 from risk.harmonise import CountryMatcher, Harmonised
-from risk.ingest.common import OBSERVATION_COLUMNS, assert_known_iso3, assert_unique
+from risk.ingest.common import (
+    CATALOGUE_COLUMNS,
+    OBSERVATION_COLUMNS,
+    assert_known_iso3,
+    assert_unique,
+)
 from risk.ingest.obs_cgit import read_cgit
-from risk.ingest.obs_common import CATALOGUE_COLUMNS, SourceResult
+from risk.ingest.obs_common import SourceResult
 from risk.ingest.obs_energy import read_ember, read_gppd, read_owid
 from risk.ingest.obs_indices import read_egov, read_oxford
 from risk.ingest.obs_ratings import read_ratings
