@@ -234,41 +234,21 @@ def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-de
     regions = sorted(countries["region"].dropna().unique())
     subregions = sorted(countries["subregion"].dropna().unique())
     incomes = ["High income", "Upper middle income", "Lower middle income", "Low income"]
-    sb.multiselect(
-        t("col.region", lang),
-        regions,
-        key="f_region",
-        format_func=lambda r: t(f"region.{r}", lang),
-        placeholder=t("common.choose", lang),
-    )
-    sb.multiselect(
-        t("col.subregion", lang),
-        subregions,
-        key="f_subregion",
-        format_func=lambda r: t(f"subregion.{r}", lang),
-        placeholder=t("common.choose", lang),
-    )
-    sb.multiselect(
-        t("col.income_group", lang),
-        incomes,
-        key="f_income",
-        format_func=lambda g: t(f"income.{g}", lang),
-        placeholder=t("common.choose", lang),
-    )
-    sb.multiselect(
-        t("overview.blocs", lang),
-        BLOC_FILTERS,
-        key="f_bloc",
-        format_func=lambda b: t(f"bloc.{b}", lang),
-        placeholder=t("common.choose", lang),
-    )
-    sb.multiselect(
-        t("overview.taiwan", lang),
-        TAIWAN_FILTERS,
-        key="f_tw",
-        format_func=lambda r: t(f"tw.{r}", lang),
-        placeholder=t("common.choose", lang),
-    )
+    choices = [
+        ("col.region", regions, "f_region", "region"),
+        ("col.subregion", subregions, "f_subregion", "subregion"),
+        ("col.income_group", incomes, "f_income", "income"),
+        ("overview.blocs", list(BLOC_FILTERS), "f_bloc", "bloc"),
+        ("overview.taiwan", list(TAIWAN_FILTERS), "f_tw", "tw"),
+    ]
+    for label, options, key, prefix in choices:
+        sb.multiselect(
+            t(label, lang),
+            options,
+            key=key,
+            format_func=lambda v, prefix=prefix: t(f"{prefix}.{v}", lang),
+            placeholder=t("common.choose", lang),
+        )
     sb.radio(
         t("overview.eligibility", lang),
         ELIGIBILITY,
