@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -448,3 +449,21 @@ def brief(profile: Profile, lang: str, fmt: str) -> bytes:
 
 def brief_file_name(profile: Profile, lang: str, fmt: str) -> str:
     return f"brief_{profile.iso3}_{lang}_{profile.as_of}.{fmt}"
+
+
+def country_brief(
+    engine: Any,
+    tables: Mapping[str, pd.DataFrame | None],
+    spec: Any,
+    iso3: str,
+    lang: str,
+    fmt: str,
+) -> tuple[bytes, str]:
+    """Score `spec`, build the profile of `iso3` and render its brief: (file bytes, file name).
+
+    The download buttons and `python -m risk brief` both call this, so they give the same file.
+    """
+    from risk.profile import build_profile
+
+    profile = build_profile(engine.score(spec), tables, iso3, lang)
+    return brief(profile, lang, fmt), brief_file_name(profile, lang, fmt)

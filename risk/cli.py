@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "risk.scoring_cli",
     "risk.data_cli",
     "risk.scenario_cli",
+    "risk.export_cli",
 ]
 
 

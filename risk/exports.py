@@ -188,3 +188,16 @@ def export_file_name(spec: ScoreSpec, data_version: str, fmt: str) -> str:
     """A descriptive download name: ranking_<preset>_<as-of>_<data version>.<fmt>."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in data_version)
     return f"ranking_{spec.preset}_{spec.as_of}_{safe}.{fmt}"
+
+
+def ranking_export(engine: Any, spec: ScoreSpec, fmt: str) -> tuple[bytes, str]:
+    """Score `spec` with `engine` and export the ranking: (file bytes, file name).
+
+    The download buttons and `python -m risk export` both call this, so they give the same file.
+    """
+    from risk.scoring import result_table
+
+    result = engine.score(spec)
+    version = str(result.spec.data_version)
+    data = export_ranking(result_table(result), result.spec, version, fmt)
+    return data, export_file_name(result.spec, version, fmt)
