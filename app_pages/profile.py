@@ -1,0 +1,154 @@
+"""Country profile: why a country scores as it does, its status, its data, and a one-page brief."""
+
+from functools import partial
+
+import streamlit as st
+
+from risk.brief import MIME, brief, brief_file_name
+from risk.framework import PILLARS
+from risk.gates import reason_label
+from risk.i18n import t
+from risk.profile import TABLES, build_profile, pillar_chart, scored_iso3, series_chart
+from risk.share import from_query
+from risk.spec import ScoreSpec
+from ui import state, view
+
+lang = state.lang()
+store = state.store()
+for w in view.init_view():
+    st.warning(t("overview.link_warning", lang, detail=w))
+shared, _ = from_query(st.query_params.to_dict(), ScoreSpec.from_preset("balanced"))
+version = state.resolve_version(shared.spec.data_version or None)
+result = state.engine(version).score(shared.spec)
+tables = {name: state.table(name, version) for name in TABLES}
+names = result.table.set_index("iso3")["name_zh_tw" if lang == "zh-TW" else "name_en"]
+options = sorted(scored_iso3(result), key=lambda c: str(names.get(c, c)))
+
+
+def _pick() -> None:
+    picked = st.session_state["profile_country"]
+    st.session_state["selected"] = picked
+    st.query_params["country"] = picked  # the URL first, so init_view keeps the new choice
+
+
+def _table(where, frame, key: str, **config) -> None:  # type: ignore[no-untyped-def]
+    """A table with translated headers (cells are data: st.dataframe renders them as text)."""
+    labels = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
+    where.dataframe(frame, hide_index=True, key=key, column_config=labels | config)
+
+
+st.title(t("profile.title", lang))
+selected = shared.selected if shared.selected in options else None
+st.session_state["profile_country"] = selected
+st.selectbox(
+    t("profile.choose", lang),
+    options,
+    key="profile_country",
+    format_func=lambda c: f"{names.get(c, c)} ({c})",
+    placeholder=t("profile.choose_placeholder", lang),
+    on_change=_pick,
+)
+query = view.publish(shared.replace(selected=selected, lang=lang))
+links = st.columns(3)
+links[0].page_link("app_pages/overview.py", label=t("profile.back", lang), query_params=query)
+if selected is None:
+    st.info(t("profile.pick_help", lang))
+    st.stop()
+compare_set = tuple(dict.fromkeys((*shared.compare, selected)))[-5:]
+links[1].page_link(
+    "app_pages/compare.py",
+    label=t("profile.to_compare", lang),
+    query_params={**query, "compare": ",".join(compare_set)},
+)
+profile = build_profile(result, tables, selected, lang)
+
+# -- headline --------------------------------------------------------------------------------
+st.header(f"{profile.name(lang)} · {profile.other_name(lang)} ({profile.iso3})")
+region = t(f"region.{profile.region}", lang) if profile.region else "–"
+income = t(f"income.{profile.income_group}", lang) if profile.income_group else "–"
+st.caption(f"{region} · {profile.subregion} · {income} · {t('app.data_version', lang)} {version}")
+cols = st.columns(4)
+cols[0].metric(
+    t("metric.score", lang), "–" if profile.score != profile.score else f"{profile.score:.1f}"
+)
+cols[1].metric(t("col.rank", lang), profile.rank_text())
+cols[2].metric(t("profile.interval", lang), profile.interval_text())
+cols[3].metric(
+    t("col.eligible", lang),
+    t("profile.eligible", lang) if profile.eligible else t("common.no", lang),
+)
+if not profile.eligible:
+    st.error(t("profile.ineligible", lang, reason=reason_label(profile.reason, lang)))
+if profile.imputed_count:
+    st.warning(t("profile.imputed_note", lang, n=profile.imputed_count))
+if profile.low_coverage:
+    st.warning(t("profile.low_coverage", lang))
+
+with st.container(horizontal=True):
+    for fmt in ("pdf", "png"):
+        st.download_button(
+            t(f"profile.download_{fmt}", lang),
+            data=partial(brief, profile, lang, fmt),
+            file_name=brief_file_name(profile, lang, fmt),
+            mime=MIME[fmt],
+            key=f"brief_{fmt}",
+            on_click="ignore",
+        )
+
+# -- pillars ---------------------------------------------------------------------------------
+st.subheader(t("profile.pillars", lang))
+labels = {p: t(f"metric.{p}", lang) for p in ("score", *PILLARS)}
+labels |= {k: t(f"profile.{k}", lang) for k in ("country", "region_median", "income_median")}
+st.altair_chart(pillar_chart(profile.pillars, labels), width="stretch")
+
+# -- status ----------------------------------------------------------------------------------
+st.subheader(t("profile.status", lang))
+left, right = st.columns(2)
+left.markdown(f"**{t('profile.ear_groups', lang)}**")
+ec = profile.export_controls
+_table(left, ec.assign(role=[t(f"profile.role.{r}", lang) for r in ec["role"]]), "ec_table")
+left.markdown(f"**{t('profile.diffusion', lang)}**")
+_table(left, profile.diffusion, "tier_table")
+right.markdown(f"**{t('profile.blocs', lang)}**")
+_table(
+    right,
+    profile.blocs.assign(bloc=[t(f"bloc.{b}", lang) for b in profile.blocs["bloc"]]),
+    "bloc_table",
+)
+yes, no = t("common.yes", lang), t("common.no", lang)
+for key, value in profile.flags.items():
+    right.text(f"{t(f'profile.flag.{key}', lang)}: {yes if value else no}")
+if not profile.taiwan.empty:
+    _table(
+        right,
+        profile.taiwan.assign(relation=[t(f"tw.{r}", lang) for r in profile.taiwan["relation"]]),
+        "tw_table",
+    )
+
+# -- indicators ------------------------------------------------------------------------------
+st.subheader(t("profile.indicators", lang))
+st.caption(t("profile.indicators_help", lang))
+number = st.column_config.NumberColumn
+_table(
+    st,
+    profile.indicators.assign(pillar=[labels.get(p, p) for p in profile.indicators["pillar"]]),
+    "indicator_table",
+    value=number(t("profile.col.value", lang), format="%.4g"),
+    normalised=number(t("profile.col.normalised", lang), format="%.1f"),
+    percentile=number(t("profile.col.percentile", lang), format="%.0f"),
+    weight=number(t("profile.col.weight", lang), format="%.3f"),
+    contribution=number(t("profile.col.contribution", lang), format="%.2f"),
+)
+if not profile.series.empty:
+    st.subheader(t("profile.series", lang))
+    st.altair_chart(series_chart(profile.series))
+
+# -- infrastructure and policy ---------------------------------------------------------------
+left, right = st.columns(2)
+left.subheader(t("profile.cloud", lang))
+_table(left, profile.cloud, "cloud_table")
+right.subheader(t("profile.landings", lang))
+_table(right, profile.landings, "landing_table")
+st.subheader(t("profile.policy", lang))
+pol = profile.policy
+_table(st, pol.assign(scope=[t(f"profile.scope.{x}", lang) for x in pol["scope"]]), "policy_table")
