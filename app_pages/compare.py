@@ -82,9 +82,7 @@ if (summary["imputed"] > 0).any():
     st.warning(t("compare.imputed_note", lang))
 
 st.subheader(t("compare.pillars", lang))
-st.altair_chart(
-    compare_chart(compare_pillars(result, codes, lang), labels), use_container_width=True
-)
+st.altair_chart(compare_chart(compare_pillars(result, codes, lang), labels), width="stretch")
 
 st.subheader(t("compare.reasons", lang))
 st.caption(t("compare.reasons_help", lang))

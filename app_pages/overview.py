@@ -1,7 +1,11 @@
 """Overview: the score map, the ranked shortlist, filters, weights and a shareable link."""
 
+from functools import partial
+
 import streamlit as st
 
+from risk.exports import MIME as EXPORT_MIME
+from risk.exports import export_file_name, ranking_bytes
 from risk.filters import apply_filters
 from risk.framework import PILLARS
 from risk.i18n import t
@@ -155,3 +159,16 @@ with st.expander(t("overview.share", lang)):
     if st.button(t("overview.save_view", lang), key="save_view"):
         vid = save_view(store, query)
         st.code(f"{base}?view={vid}", language=None)
+
+# -- downloads -------------------------------------------------------------------------------
+with st.expander(t("export.title", lang)):
+    st.caption(t("export.help", lang, version=version))
+    for col, fmt in zip(st.columns(2), ("csv", "xlsx"), strict=True):
+        col.download_button(
+            t(f"export.{fmt}", lang),
+            data=partial(ranking_bytes, state.engine(version), current.spec, fmt),
+            file_name=export_file_name(current.spec, version, fmt),
+            mime=EXPORT_MIME[fmt],
+            key=f"export_{fmt}",
+            on_click="ignore",
+        )

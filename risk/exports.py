@@ -201,3 +201,8 @@ def ranking_export(engine: Any, spec: ScoreSpec, fmt: str) -> tuple[bytes, str]:
     version = str(result.spec.data_version)
     data = export_ranking(result_table(result), result.spec, version, fmt)
     return data, export_file_name(result.spec, version, fmt)
+
+
+def ranking_bytes(engine: Any, spec: ScoreSpec, fmt: str) -> bytes:
+    """Only the bytes of `ranking_export` (for deferred download buttons)."""
+    return ranking_export(engine, spec, fmt)[0]
