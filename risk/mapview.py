@@ -17,7 +17,8 @@ Color = list[int]
 HOME_COLOR: Color = [214, 39, 40, 255]
 NO_DATA_COLOR: Color = [215, 215, 215, 255]
 LINE_COLOR: Color = [255, 255, 255, 200]
-OCEAN_VIEW = pdk.ViewState(latitude=18, longitude=60, zoom=0.9, min_zoom=0.5, max_zoom=8)
+# The whole world in view on a ~900 px wide map.
+OCEAN_VIEW = pdk.ViewState(latitude=22, longitude=15, zoom=0.72, min_zoom=0.5, max_zoom=8)
 
 # Categorical palette (colour-blind safe, Okabe-Ito) for regions.
 REGION_COLORS: dict[str, Color] = {
@@ -243,7 +244,7 @@ def overview_deck(
                 get_source_color=list(HOME_COLOR),
                 get_target_color=[12, 44, 132, 255],
                 get_width=2,
-                great_circle=True,
+                great_circle=False,  # great circles over the pole leave the map
             )
         )
     deck.layers = layers

@@ -25,6 +25,9 @@ PALETTE: list[Color] = [
     [12, 44, 132, 235],
 ]
 INELIGIBLE_COLOR: Color = [150, 150, 150, 255]
+# The programme's exporter (United States): a partner, not a target, and not export-controlled.
+PARTNER_COLOR: Color = [118, 42, 131, 235]
+LOW_COVERAGE_COLOR: Color = [235, 235, 235, 255]
 FILTERED_OUT_ALPHA = 70
 
 
@@ -61,6 +64,8 @@ def legend(metric: str, lo: float, hi: float, lang: str) -> list[tuple[str, Colo
     items = [(f"{lo + i * step:.0f}–{lo + (i + 1) * step:.0f}", c) for i, c in enumerate(PALETTE)]
     items += [
         (t("overview.legend.ineligible", lang), INELIGIBLE_COLOR),
+        (t("overview.legend.partner", lang), PARTNER_COLOR),
+        (t("overview.legend.low_coverage", lang), LOW_COVERAGE_COLOR),
         (t("map.home", lang), HOME_COLOR),
         (t("map.no_data", lang), NO_DATA_COLOR),
     ]
@@ -136,8 +141,14 @@ def map_properties(
         elif not scored:
             color, status = NO_DATA_COLOR, t("overview.not_scored", lang)
         elif not eligible:
-            color = INELIGIBLE_COLOR
-            status = t("overview.ineligible", lang, reason=reason_label(rec.get("reason"), lang))
+            reason = str(rec.get("reason") or "")
+            if reason == "programme exporter":
+                color = PARTNER_COLOR
+            elif reason == "low coverage":
+                color = LOW_COVERAGE_COLOR
+            else:
+                color = INELIGIBLE_COLOR
+            status = t("overview.ineligible", lang, reason=reason_label(reason, lang))
         else:
             color = color_for(None if pd.isna(value) else float(value), lo, hi)
             status = t("overview.eligible", lang)

@@ -7,12 +7,13 @@ import time
 
 import pytest
 
+from risk.mapview import OCEAN_VIEW
 from tests.browser.conftest import HOSTILE_NAME, READY, external, wait_ready
 
 pytestmark = pytest.mark.browser
 
-# The deck's initial view (risk.mapview.OCEAN_VIEW): centre and zoom.
-VIEW_LAT, VIEW_LON, VIEW_ZOOM = 18.0, 60.0, 0.9
+# The deck's initial view: centre and zoom.
+VIEW_LAT, VIEW_LON, VIEW_ZOOM = OCEAN_VIEW.latitude, OCEAN_VIEW.longitude, OCEAN_VIEW.zoom
 
 
 def _pixel(box: dict, lon: float, lat: float) -> tuple[float, float]:
