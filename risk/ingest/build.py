@@ -131,12 +131,19 @@ def build(raw: Path, curated: Path, out: Path) -> BuildResult:
     country_tables = {
         "countries": (
             ct.countries,
-            ["country_codes", "pycountry", "wb_income_class", "natural_earth", "curated"],
+            [
+                "country_codes",
+                "pycountry",
+                "wb_income_class",
+                "natural_earth",
+                "curated",
+                "bri_gfdc",
+            ],
         ),
         "country_names": (ct.names, ["country_codes", "pycountry"]),
         "export_controls": (ct.export_controls, ["curated"]),
         "diffusion_tiers": (ct.diffusion_tiers, ["curated"]),
-        "blocs": (ct.blocs, ["curated"]),
+        "blocs": (ct.blocs, ["curated", "bri_gfdc"]),  # Belt and Road rows transcribe GFDC
         "taiwan_relations": (ct.taiwan_relations, ["curated"]),
         "policy_timeline": (ct.timeline, ["curated"]),
     }
