@@ -13,6 +13,7 @@ from risk.profile import (
     compare_indicators,
     compare_pillars,
     compare_summary,
+    md_text,
     rank_reasons,
     scored_iso3,
 )
@@ -60,7 +61,7 @@ links[0].page_link("app_pages/overview.py", label=t("profile.back", lang), query
 for col, code in zip(links[1:], codes, strict=True):
     col.page_link(
         "app_pages/profile.py",
-        label=t("compare.open_profile", lang, name=names.get(code, code)),
+        label=t("compare.open_profile", lang, name=md_text(names.get(code, code))),
         query_params={**query, "country": code},
     )
 if len(codes) < MIN_COMPARE:

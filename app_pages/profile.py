@@ -8,7 +8,7 @@ from risk.brief import MIME, brief, brief_file_name
 from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import t
-from risk.profile import TABLES, build_profile, pillar_chart, scored_iso3, series_chart
+from risk.profile import TABLES, build_profile, md_text, pillar_chart, scored_iso3, series_chart
 from risk.share import from_query
 from risk.spec import ScoreSpec
 from ui import state, view
@@ -63,10 +63,12 @@ links[1].page_link(
 profile = build_profile(result, tables, selected, lang)
 
 # -- headline --------------------------------------------------------------------------------
-st.header(f"{profile.name(lang)} · {profile.other_name(lang)} ({profile.iso3})")
+st.header(md_text(f"{profile.name(lang)} · {profile.other_name(lang)} ({profile.iso3})"))
 region = t(f"region.{profile.region}", lang) if profile.region else "–"
 income = t(f"income.{profile.income_group}", lang) if profile.income_group else "–"
-st.caption(f"{region} · {profile.subregion} · {income} · {t('app.data_version', lang)} {version}")
+st.caption(
+    md_text(f"{region} · {profile.subregion} · {income} · {t('app.data_version', lang)} {version}")
+)
 cols = st.columns(4)
 cols[0].metric(
     t("metric.score", lang), "–" if profile.score != profile.score else f"{profile.score:.1f}"

@@ -21,6 +21,7 @@ import pandas as pd
 from risk.cells import neutralise, neutralise_frame
 from risk.errors import RiskError
 from risk.framework import PILLARS
+from risk.scoring import RANK_DECIMALS
 from risk.spec import ScoreSpec
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
@@ -64,6 +65,11 @@ def ranking_frame(table: pd.DataFrame) -> pd.DataFrame:
     for col in ("eligible", "low_coverage"):
         if col in out:
             out[col] = out[col].astype(bool)
+    # Ranks are decided on scores rounded to RANK_DECIMALS; exporting at that precision also
+    # survives spreadsheet number formats (openpyxl writes 16 significant digits) unchanged.
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(RANK_DECIMALS)
     return out
 
 

@@ -122,6 +122,15 @@ def _float(value: Any) -> float:
     return out
 
 
+MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def md_text(text: Any) -> str:
+    """Plain text made safe for Streamlit markdown (headers, captions, labels): every markdown
+    character is backslash-escaped, so data never becomes a link, an image or formatting."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in _text(text))
+
+
 def fmt_number(value: Any, lang: str, digits: int = 3) -> str:
     """A number for people: grouped thousands, large values with the language's scale words."""
     v = _float(value)
