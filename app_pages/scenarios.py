@@ -87,7 +87,11 @@ def label(x: str) -> str:
 
 NO_OP = {"shift": 0.0, "factor": 1.0}
 st.multiselect(
-    t("sc.pick", lang), list(KINDS), key="sc_kinds", format_func=lambda k: t(f"sc.kind.{k}", lang)
+    t("sc.pick", lang),
+    list(KINDS),
+    key="sc_kinds",
+    format_func=lambda k: t(f"sc.kind.{k}", lang),
+    placeholder=t("common.choose", lang),
 )
 for kind in ss["sc_kinds"]:
     box = st.container(border=True)
@@ -96,7 +100,9 @@ for kind in ss["sc_kinds"]:
         key, text = param_key(kind, p.name), t(f"sc.param.{p.name}", lang)
         if p.name == "iso3":
             ss[key] = [c for c in ss.get(key, []) if c in iso_options]
-            col.multiselect(text, iso_options, key=key, format_func=label)
+            col.multiselect(
+                text, iso_options, key=key, format_func=label, placeholder=t("common.choose", lang)
+            )
         elif p.name == "target":
             ss.setdefault(key, p.default or "all")
             extra = [] if ss[key] in ["all", *regions, *blocs, *iso_options] else [ss[key]]
@@ -150,7 +156,13 @@ ranked = top_eligible(table, len(table))
 ss["al_short"] = [c for c in ss.get("al_short", []) if c in iso_options]
 c1, c2, c3 = st.columns([4, 1, 1])
 short_options = ranked + [c for c in iso_options if c not in ranked]
-c1.multiselect(t("sc.alloc.shortlist", lang), short_options, key="al_short", format_func=label)
+c1.multiselect(
+    t("sc.alloc.shortlist", lang),
+    short_options,
+    key="al_short",
+    format_func=label,
+    placeholder=t("common.choose", lang),
+)
 c2.number_input(t("sc.alloc.top_n", lang), 1, 50, key="al_top")
 c3.number_input(t("sc.alloc.budget", lang), min_value=0.0, key="al_budget")
 c1, c2, c3, c4, c5 = st.columns(5)

@@ -718,8 +718,14 @@ def scenario_label(text: str, lang: str) -> str:
     if text in (CURRENT, COMBINED):
         return t(f"sc.state.{text}", lang)
     sc = Scenario.parse(text)
-    shown = sc.to_text().partition(":")[2]
     label = t(f"sc.kind.{sc.kind}", lang)
+
+    def value(v: Any) -> str:
+        if isinstance(v, str) and v == "all":
+            return t("elig.all", lang)
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    shown = ", ".join(f"{t(f'sc.param.{k}', lang)} {value(v)}" for k, v in sc.params)
     return f"{label} ({shown})" if shown else label
 
 
