@@ -106,10 +106,16 @@ with upload_tab:
             )
             issues = report.issue_frame(lang)
             issues["severity"] = issues["severity"].map(lambda v: t(f"data.severity.{v}", lang))
+            issues["code"] = issues["code"].map(lambda c: t(f"data.kind.{c}", lang))
+            issues["row"] = issues["row"].astype("string").fillna("—")
             st.dataframe(_cols(issues), hide_index=True, key="data_issues")
             counts = pd.DataFrame(
                 [
-                    {"severity": k[0], "code": k[1], "count": n}
+                    {
+                        "severity": t(f"data.severity.{k[0]}", lang),
+                        "code": t(f"data.kind.{k[1]}", lang),
+                        "count": n,
+                    }
                     for k, n in report.issues.counts.items()
                 ]
             )

@@ -70,8 +70,14 @@ if flags.empty:
     st.write(t("method.no_flags", lang))
 else:
     flags["flag"] = flags["flag"].map(lambda f: t(f"method.flag.{f}", lang))
-    st.dataframe(flags.round(2), hide_index=True, key="method_flags")
+    st.dataframe(
+        flags.round(2),
+        hide_index=True,
+        key="method_flags",
+        column_config={c: t(f"method.col.{c}", lang) for c in ("flag", "pillar", "a", "b", "r")},
+    )
 st.markdown(f"**{t('method.drop_one', lang)}**")
+audit["pillar"] = audit["pillar"].map(lambda p: m.pillar_label(p, lang))
 st.dataframe(
     audit.round(2),
     hide_index=True,

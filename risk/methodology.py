@@ -44,7 +44,9 @@ def framework_table(framework: Framework, lang: str) -> pd.DataFrame:
             t("method.col.direction", lang): ind["direction"].map(
                 lambda d: t("method.higher" if d > 0 else "method.lower", lang)
             ),
-            t("method.col.transform", lang): ind["transform"],
+            t("method.col.transform", lang): ind["transform"].map(
+                lambda x: t(f"method.transform.{x}", lang)
+            ),
             t("method.col.weight", lang): ind["weight"],
             t("method.col.max_age", lang): ind["max_age_years"],
             t("method.col.min_coverage", lang): ind["min_coverage"],
@@ -70,23 +72,21 @@ def presets_table(framework: Framework, lang: str) -> pd.DataFrame:
 
 
 def sources_table(framework: Framework, lang: str) -> pd.DataFrame:
-    """The sources behind the framework's indicators, with licence and vintage."""
-    ids = list(dict.fromkeys(framework.indicators["source"]))
+    """Every source the app uses, with its licence, whether it is open, vintage and attribution."""
+    ind = framework.indicators
+    yes, no = t("common.yes", lang), t("common.no", lang)
     rows = []
-    for sid in ids:
-        s = SOURCES.get(sid)
-        if s is None:
-            continue
+    for sid, s in SOURCES.items():
+        codes = ", ".join(ind.loc[ind["source"] == sid, "code"])
         rows.append(
             {
                 t("method.col.source", lang): s.title,
-                t("method.col.publisher", lang): s.publisher,
+                t("method.col.open", lang): yes if s.open_licence else no,
                 t("method.col.licence", lang): s.licence,
-                t("method.col.open", lang): s.open_licence,
+                t("method.col.publisher", lang): s.publisher,
                 t("method.col.vintage", lang): s.vintage,
-                t("method.col.indicators", lang): ", ".join(
-                    framework.indicators.loc[framework.indicators["source"] == sid, "code"]
-                ),
+                t("method.col.attribution", lang): s.attribution,
+                t("method.col.indicators", lang): codes or t("method.used_for_context", lang),
             }
         )
     return pd.DataFrame(rows)
