@@ -1,0 +1,79 @@
+"""The compare page in AppTest: URL state, pillars, indicators with the best marked, reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from risk.framework import load_framework
+from risk.profile import compare_indicators
+from risk.scoring import engine
+from risk.share import from_query
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compare(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("app_pages/compare.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _query(at: AppTest) -> dict[str, str]:
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def _frame(at: AppTest, column: str):  # type: ignore[no-untyped-def]
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_compare_from_the_url(datasets_dir: Path, data_dir: Path) -> None:
+    at = _compare({"compare": "SAU,ARE,IND", "lang": "en"})
+    assert at.multiselect(key="compare_set").value == ["SAU", "ARE", "IND"]
+    summary = _frame(at, "interval")
+    assert summary["iso3"].tolist() == ["SAU", "ARE", "IND"]
+    view, _ = from_query(_query(at))
+    result = engine().score(view.spec)
+    row = result.table.set_index("iso3").loc["ARE"]
+    interval = summary.set_index("iso3").loc["ARE", "interval"]
+    assert interval == f"{int(row['rank_p05'])}–{int(row['rank_p95'])}"
+    table = _frame(at, "best")
+    assert len(table) == len(load_framework().indicators)
+    expected = compare_indicators(result, ["SAU", "ARE", "IND"], "en")
+    assert table["best"].tolist() == expected["best"].tolist()
+    reasons = _frame(at, "difference")
+    assert len(reasons) >= 2 and (reasons["difference"] > 0).all()
+    assert at.get("vega_lite_chart")  # the pillars chart
+    assert _query(at)["compare"] == "SAU,ARE,IND"
+
+
+def test_changing_the_set_updates_the_url(datasets_dir: Path, data_dir: Path) -> None:
+    at = _compare({"compare": "SAU,ARE", "lang": "en"})
+    at.multiselect(key="compare_set").select("JPN").run()
+    assert not at.exception
+    assert _query(at)["compare"] == "SAU,ARE,JPN"
+    assert _frame(at, "interval")["iso3"].tolist() == ["SAU", "ARE", "JPN"]
+    at.multiselect(key="compare_set").unselect("SAU").unselect("ARE").run()
+    assert _query(at)["compare"] == "JPN"
+    assert any("Choose 2 to 5" in i.value for i in at.info)
+
+
+def test_bad_codes_and_too_many_are_dropped(datasets_dir: Path, data_dir: Path) -> None:
+    at = _compare({"compare": "XXX,SAU,ARE,IND,JPN,DEU,FRA", "lang": "zh-TW"})
+    assert at.multiselect(key="compare_set").value == ["SAU", "ARE", "IND", "JPN"]
+    assert _frame(at, "interval")["iso3"].tolist() == ["SAU", "ARE", "IND", "JPN"]
+
+
+def test_profile_links_for_each_compared_country(datasets_dir: Path, data_dir: Path) -> None:
+    at = _compare({"compare": "SAU,ARE", "lang": "en"})
+    links = [p.proto for p in at.get("page_link")]
+    profiles = [p for p in links if p.page == "profile"]
+    assert ["country=SAU" in p.query_string for p in profiles] == [True, False]
+    assert "country=ARE" in profiles[1].query_string
+    assert all("compare=SAU%2CARE" in p.query_string for p in links)
