@@ -1,0 +1,57 @@
+"""Profile and compare links in a real browser: a pasted link opens the same profile or comparison,
+the brief downloads as a one-page PDF, hostile names stay text, and nothing leaves the machine."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.browser.conftest import HOSTILE_NAME, READY, external, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def test_profile_link_opens_the_profile(page, app_server: str, requests_seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.goto(app_server + "/profile?lang=zh-TW&country=SAU")
+    wait_ready(page, "沙烏地阿拉伯")
+    page.get_by_text("排名 90% 區間").first.wait_for()
+    page.get_by_text("所有指標").first.wait_for()
+    assert "country=SAU" in page.url
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_text("下載一頁簡報（PDF）").click()
+    path = info.value.path()
+    reader = PdfReader(io.BytesIO(Path(path).read_bytes()))
+    assert len(reader.pages) == 1 and "沙烏地阿拉伯" in reader.pages[0].extract_text()
+    page.get_by_text("回到總覽").first.click()
+    wait_ready(page, "排名清單")
+    assert "country=SAU" in page.url and "spec=" in page.url
+    assert external(requests_seen) == []
+
+
+def test_compare_link_opens_the_comparison(page, app_server: str, requests_seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1400, "height": 2000})
+    page.goto(app_server + "/compare?lang=en&compare=SAU,ARE,IND")
+    wait_ready(page, "Why one ranks above another")
+    page.get_by_text("Indicators side by side").first.wait_for()
+    for name in ("Saudi Arabia", "United Arab Emirates", "India"):
+        page.get_by_text(f"{name} profile").first.wait_for()
+    assert "compare=SAU" in page.url.replace("%2C", ",")
+    page.get_by_text("Saudi Arabia profile").first.click()
+    wait_ready(page, "Every indicator")
+    page.wait_for_selector(READY)
+    assert "country=SAU" in page.url
+    assert external(requests_seen) == []
+
+
+def test_hostile_name_on_the_profile_stays_text(page, hostile_server: str) -> None:  # type: ignore[no-untyped-def]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_server + "/profile?lang=en&country=BRA")
+    wait_ready(page, "Every indicator")
+    assert page.locator("img[src=x]").count() == 0
+    page.get_by_text(HOSTILE_NAME).first.wait_for()
+    assert dialogs == []
