@@ -9,12 +9,14 @@ from risk.errors import RiskError
 from risk.gates import reason_label
 from risk.i18n import t
 from risk.mapview import country_deck
+from risk.overview import legend_html
 from risk.scenarios import (
     KINDS,
     QUERY_KEYS,
     ScenarioView,
     allocation_frame,
     allocation_inputs,
+    change_legend,
     map_properties,
     movers,
     param_key,
@@ -134,20 +136,20 @@ else:
     c2.metric(t("sc.metric.up", lang), int((table["rank_change"] > 0).sum()))
     c3.metric(t("sc.metric.down", lang), int((table["rank_change"] < 0).sum()))
     st.subheader(t("sc.movers", lang))
-    table["reason"] = [reason_label(r, lang) for r in table["reason"]]
-    moved = movers(table, 10)[list(cols)].rename(columns=cols)
+    moved = movers(table.assign(reason=[reason_label(r, lang) for r in table["reason"]]), 10)[
+        list(cols)
+    ].rename(columns=cols)
     st.dataframe(moved, hide_index=True, key="sc_movers", column_config=headers)
     st.subheader(t("sc.map", lang))
     deck = country_deck(
         state.geometry(), map_properties(table, lang), "{name} ({iso3})\n{change_text}"
     )
     st.pydeck_chart(deck, key="sc_map", height=460)
-    st.caption(
-        " · ".join(t(f"sc.legend.{k}", lang) for k in ("up", "down", "same", "gated", "unranked"))
-    )
-    with st.expander(t("sc.table", lang)):
-        full = table[list(cols)].rename(columns=cols)
-        st.dataframe(full, hide_index=True, key="sc_table", column_config=headers)
+    st.markdown(legend_html(t("sc.map", lang), change_legend(lang)), unsafe_allow_html=True)
+table["reason"] = [reason_label(r, lang) for r in table["reason"]]
+with st.expander(t("sc.table", lang), expanded=not current.scenarios):
+    full = table[list(cols)].rename(columns=cols)
+    st.dataframe(full, hide_index=True, key="sc_table", column_config=headers)
 
 # -- allocation ------------------------------------------------------------------------------
 st.header(t("sc.alloc.heading", lang))

@@ -122,7 +122,9 @@ def polygon_rows(
     by_key = props.set_index(key).to_dict("index") if not props.empty else {}
     extras = {code: {k: _plain(v) for k, v in values.items()} for code, values in by_key.items()}
     parts, borders = _parts(fc, key, digits)
-    rows = [{key: code, **extras.get(code, {}), "polygon": rings} for code, rings in parts]
+    # Places without a row (territories that are not scored) are drawn in the no-data grey.
+    blank = {"fill_color": NO_DATA_COLOR}
+    rows = [{key: code, **extras.get(code, blank), "polygon": rings} for code, rings in parts]
     return rows, borders
 
 

@@ -675,6 +675,15 @@ def change_color(change: float, gated: bool, span: float) -> Color:
     return CHANGE_PALETTE[3 + step] if change > 0 else CHANGE_PALETTE[3 - step]
 
 
+def change_legend(lang: str) -> list[tuple[str, Color]]:
+    """Legend entries of the rank-change map, with their colours."""
+    from risk.i18n import t
+
+    colors = [CHANGE_PALETTE[5], CHANGE_PALETTE[1], CHANGE_PALETTE[3], GATED_COLOR, UNRANKED_COLOR]
+    keys = ("up", "down", "same", "gated", "unranked")
+    return [(t(f"sc.legend.{k}", lang), c) for k, c in zip(keys, colors, strict=True)]
+
+
 def map_properties(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Per country: fill colour and a plain-text tooltip line for the rank-change map."""
     from risk.gates import reason_label
