@@ -73,8 +73,9 @@ summary = compare_summary(result, codes, lang)
 summary["reason"] = [reason_label(r, lang) for r in summary["reason"]]
 number = st.column_config.NumberColumn
 _table(
-    summary.rename(columns={p: labels[p] for p in PILLARS}),
+    summary,
     "compare_summary",
+    **{p: number(labels[p], format="%.1f") for p in PILLARS},
     score=number(t("profile.col.score", lang), format="%.1f"),
     rank=number(t("profile.col.rank", lang), format="%d"),
     imputed=number(t("profile.col.imputed", lang), format="%d"),

@@ -589,9 +589,16 @@ def pillar_chart(pillars: pd.DataFrame, labels: Mapping[str, str]) -> Any:
     ticks = (
         base.transform_filter(alt.datum.series != "country")
         .mark_tick(thickness=3, size=18)
-        .encode(color=alt.Color("series_label:N", title=None, legend=alt.Legend(orient="bottom")))
+        .encode(
+            color=alt.Color(
+                "series_label:N",
+                title=None,
+                scale=alt.Scale(range=["#222222", "#c00000"]),
+                legend=alt.Legend(orient="bottom"),
+            )
+        )
     )
-    return (bars + ticks).properties(height=32 * len(order))
+    return (bars + ticks).properties(height=44 * len(order))
 
 
 def series_chart(series: pd.DataFrame) -> Any:
