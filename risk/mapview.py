@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import pydeck as pdk
@@ -32,22 +34,6 @@ REGION_COLORS: dict[str, Color] = {
 COUNTRY_LAYER_ID = "countries"
 
 
-def features_with(fc: Mapping, props: pd.DataFrame, key: str = "iso3") -> dict:
-    """A new FeatureCollection whose features carry extra properties from `props` (by iso3).
-
-    Geometries are shared with the input, not copied: building the map must stay cheap on every rerun.
-    """
-    by_key = props.set_index(key).to_dict("index") if not props.empty else {}
-    features = []
-    for feature in fc["features"]:
-        properties = dict(feature["properties"])
-        properties.update({k: _plain(v) for k, v in by_key.get(properties[key], {}).items()})
-        features.append(
-            {"type": "Feature", "geometry": feature["geometry"], "properties": properties}
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
 def _plain(value: object) -> object:
     """JSON-safe plain values (no NaN, no numpy scalars)."""
     if value is None or (isinstance(value, float) and value != value):
@@ -70,31 +56,53 @@ def region_colors(countries: pd.DataFrame) -> pd.Series:
 
 class CompactDeck(pdk.Deck):
     """A Deck that serialises to compact JSON (pydeck indents, which is several times larger and
-    forces Python's slow JSON encoder)."""
+    forces Python's slow JSON encoder). Layer data given as a placeholder string is replaced by
+    JSON text prepared once (the country shapes never change between reruns)."""
+
+    def set_fragments(self, fragments: dict[str, str]) -> None:
+        self.__dict__["_fragments"] = fragments
 
     def to_json(self) -> str:
         from pydeck.bindings.json_tools import default_serialize
 
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        fragments = self.__dict__.pop("_fragments", {})  # not part of the spec itself
+        try:
+            text = json.dumps(
+                self, sort_keys=True, default=default_serialize, separators=(",", ":")
+            )
+        finally:
+            self.__dict__["_fragments"] = fragments
+        for placeholder, fragment in fragments.items():
+            text = text.replace(json.dumps(placeholder), fragment, 1)
+        return text
 
 
-_PARTS_CACHE: dict[int, tuple[list[tuple[str, list]], list[dict]]] = {}
+@dataclass(frozen=True)
+class _Shapes:
+    """Polygon parts (owner key + coordinates as JSON text) and the border paths as JSON text."""
+
+    parts: list[tuple[str, str]]
+    borders_json: str
+
+
+_SHAPES_CACHE: dict[int, _Shapes] = {}
 
 
 def _round_rings(rings: list, digits: int) -> list:
     return [[[round(x, digits), round(y, digits)] for x, y in ring] for ring in rings]
 
 
-def _parts(fc: Mapping, key: str, digits: int) -> tuple[list[tuple[str, list]], list[dict]]:
-    """Polygon parts and border rings of a FeatureCollection, computed once per collection.
+def _shapes(fc: Mapping, key: str, digits: int) -> _Shapes:
+    """Country shapes as JSON fragments, computed once per (shared, cached) FeatureCollection.
 
     Coordinates are rounded to `digits` decimals (2 = about 1 km): the world map never needs more,
     and the browser's work grows with the size of what it is sent.
     """
     cache_key = id(fc)
-    if cache_key not in _PARTS_CACHE:
-        parts: list[tuple[str, list]] = []
+    if cache_key not in _SHAPES_CACHE:
+        parts: list[tuple[str, str]] = []
         borders: list[dict] = []
+        dumps = partial(json.dumps, separators=(",", ":"))
         for feature in fc["features"]:
             geometry = feature["geometry"]
             polygons = (
@@ -104,38 +112,52 @@ def _parts(fc: Mapping, key: str, digits: int) -> tuple[list[tuple[str, list]], 
             )
             for rings in polygons:
                 rounded = _round_rings(rings, digits)
-                parts.append((feature["properties"][key], rounded))
+                parts.append((feature["properties"][key], dumps(rounded)))
                 borders.extend({"path": ring} for ring in rounded)
-        _PARTS_CACHE.clear()
-        _PARTS_CACHE[cache_key] = (parts, borders)
-    return _PARTS_CACHE[cache_key]
+        _SHAPES_CACHE.clear()
+        _SHAPES_CACHE[cache_key] = _Shapes(parts, dumps(borders))
+    return _SHAPES_CACHE[cache_key]
 
 
-def polygon_rows(
-    fc: Mapping, props: pd.DataFrame, key: str = "iso3", digits: int = 2
-) -> tuple[list[dict], list[dict]]:
-    """One row per polygon part (country properties + `polygon`), and one border path per ring.
+def polygon_rows_json(fc: Mapping, props: pd.DataFrame, key: str = "iso3", digits: int = 2) -> str:
+    """JSON text of one row per polygon part: the country's properties plus `polygon`.
 
     Streamlit's map selection only reports picks from primitive deck.gl layers, so countries are
     drawn as a SolidPolygonLayer (pickable) with their borders as a separate PathLayer.
     """
     by_key = props.set_index(key).to_dict("index") if not props.empty else {}
-    extras = {code: {k: _plain(v) for k, v in values.items()} for code, values in by_key.items()}
-    parts, borders = _parts(fc, key, digits)
     # Places without a row (territories that are not scored) are drawn in the no-data grey.
-    blank = {"fill_color": NO_DATA_COLOR}
-    rows = [{key: code, **extras.get(code, blank), "polygon": rings} for code, rings in parts]
-    return rows, borders
+    blank = json.dumps({"fill_color": NO_DATA_COLOR}, separators=(",", ":"))[1:-1]
+    heads = {
+        code: json.dumps(
+            {k: _plain(v) for k, v in values.items()}, separators=(",", ":"), ensure_ascii=False
+        )[1:-1]
+        for code, values in by_key.items()
+    }
+    rows = []
+    for code, coords in _shapes(fc, key, digits).parts:
+        head = heads.get(code, blank)
+        rows.append(
+            "{"
+            + json.dumps(key)
+            + ":"
+            + json.dumps(code)
+            + ","
+            + head
+            + ',"polygon":'
+            + coords
+            + "}"
+        )
+    return "[" + ",".join(rows) + "]"
 
 
 def country_deck(
     fc: Mapping, props: pd.DataFrame, tooltip_text: str, *, height: int = 520
 ) -> pdk.Deck:
     """A choropleth of countries: `props` must carry iso3 and fill_color (+ any tooltip fields)."""
-    rows, borders = polygon_rows(fc, props)
     fill = pdk.Layer(
         "SolidPolygonLayer",
-        data=rows,
+        data="@@countries@@",
         id=COUNTRY_LAYER_ID,
         pickable=True,
         filled=True,
@@ -146,7 +168,7 @@ def country_deck(
     )
     lines = pdk.Layer(
         "PathLayer",
-        data=borders,
+        data="@@borders@@",
         id="borders",
         pickable=False,
         get_path="path",
@@ -154,7 +176,7 @@ def country_deck(
         width_min_pixels=0.5,
         width_max_pixels=1,
     )
-    return CompactDeck(
+    deck = CompactDeck(
         layers=[fill, lines],
         initial_view_state=OCEAN_VIEW,
         map_provider=None,
@@ -162,6 +184,13 @@ def country_deck(
         views=[pdk.View(type="MapView", controller=True)],
         height=height,
     )
+    deck.set_fragments(
+        {
+            "@@countries@@": polygon_rows_json(fc, props),
+            "@@borders@@": _shapes(fc, "iso3", 2).borders_json,
+        }
+    )
+    return deck
 
 
 ORIGIN_COLORS: dict[str, Color] = {
