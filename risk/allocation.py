@@ -103,8 +103,11 @@ class Allocation:
         """A JSON-ready summary: allocation (ISO3 -> amount), expected score, worst case."""
         return {
             "budget": self.budget,
-            "allocation": {c: float(a) for c, a in zip(self.iso3, self.amounts, strict=True)},
-            "shares": {c: float(s) for c, s in zip(self.iso3, self.shares, strict=True)},
+            # Rounded so that solver noise (19.999999999999996) does not reach reports.
+            "allocation": {
+                c: round(float(a), 6) for c, a in zip(self.iso3, self.amounts, strict=True)
+            },
+            "shares": {c: round(float(s), 8) for c, s in zip(self.iso3, self.shares, strict=True)},
             "expected_score": self.expected_score,
             "worst_case": self.worst_case,
             "worst_state": self.worst_state,
