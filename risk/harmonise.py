@@ -135,6 +135,16 @@ class Harmonised:
     aggregates: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
 
+    def record(self, label: str, iso3: str | None, how: str) -> None:
+        """File one outcome: a match (with how it matched), an aggregate set aside, or a miss."""
+        if iso3:
+            self.iso3[label] = iso3
+            self.how[label] = how
+        elif how == "aggregate":
+            self.aggregates.append(label)
+        else:
+            self.unmatched.append(label)
+
     def report(self) -> pd.DataFrame:
         rows = [{"source": self.source, "name": n, "status": "unmatched"} for n in self.unmatched]
         rows += [{"source": self.source, "name": n, "status": "aggregate"} for n in self.aggregates]
@@ -200,12 +210,5 @@ class CountryMatcher:
         """Match many names at once and report the leftovers."""
         out = Harmonised(source=source)
         for name in sorted({n for n in names if isinstance(n, str)}):
-            iso3, how = self.name(name)
-            if iso3:
-                out.iso3[name] = iso3
-                out.how[name] = how
-            elif how == "aggregate":
-                out.aggregates.append(name)
-            else:
-                out.unmatched.append(name)
+            out.record(name, *self.name(name))
         return out

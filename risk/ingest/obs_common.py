@@ -104,13 +104,7 @@ def match_codes(
         elif name:
             iso3, how = matcher.name(name)
         mapping[(code, name)] = iso3
-        if iso3:
-            result.iso3[label] = iso3
-            result.how[label] = how
-        elif how == "aggregate":
-            result.aggregates.append(label)
-        else:
-            result.unmatched.append(label)
+        result.record(label, iso3, how)
     out["iso3"] = [mapping[(c, n)] for c, n in zip(codes, names, strict=True)]
     return out[out["iso3"].notna()].copy(), result
 
