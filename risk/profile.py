@@ -143,7 +143,11 @@ def fmt_number(value: Any, lang: str, digits: int = 3) -> str:
     )
     for size, word in scales:
         if abs(v) >= size:
-            return f"{v / size:.{digits}g}{word}"
+            scaled = v / size
+            # never scientific notation: 1,330億, not 1.33e+03億
+            return (
+                f"{scaled:,.0f}" if abs(scaled) >= 10**digits else f"{scaled:.{digits}g}"
+            ) + word
     if v == int(v) and abs(v) < 1e4:
         return f"{int(v):,}"
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.{digits}g}"
