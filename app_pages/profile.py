@@ -67,7 +67,10 @@ st.header(md_text(f"{profile.name(lang)} · {profile.other_name(lang)} ({profile
 region = t(f"region.{profile.region}", lang) if profile.region else "–"
 income = t(f"income.{profile.income_group}", lang) if profile.income_group else "–"
 st.caption(
-    md_text(f"{region} · {profile.subregion} · {income} · {t('app.data_version', lang)} {version}")
+    md_text(
+        f"{region} · {t(f'subregion.{profile.subregion}', lang)} · {income} · "
+        f"{t('app.data_version', lang)} {version}"
+    )
 )
 cols = st.columns(4)
 cols[0].metric(
