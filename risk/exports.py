@@ -158,16 +158,29 @@ def _write_rows(ws: Any, rows: list[Any]) -> None:
 
 
 def _fixed_zip_times(data: bytes, stamp: datetime) -> bytes:
-    """Rewrite a zip with every member dated `stamp`, so equal inputs give equal bytes."""
+    """Rewrite a zip with every member dated `stamp`, so equal inputs give equal bytes.
+
+    openpyxl also stamps the save time into docProps/core.xml (`dcterms:modified`), whatever the
+    workbook properties say: that element is reset to `stamp` as well.
+    """
+    import re
     import zipfile
 
+    modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + modified + rb"\g<2>",
+                    body,
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, body)
     return out.getvalue()
 
 

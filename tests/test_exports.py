@@ -139,3 +139,15 @@ def test_cli_export_gives_the_download_buttons_bytes(
     data, name = ranking_export(engine_for(store, store.data_version), SPEC, fmt)
     assert out.read_bytes() == data
     assert name.endswith(f".{fmt}") and SPEC.as_of in name
+
+
+def test_xlsx_metadata_carries_no_save_time(ranked: tuple[pd.DataFrame, ScoreSpec]) -> None:
+    """openpyxl stamps the save time into docProps/core.xml; the export resets it to the as-of date,
+    so a file made a second later is still byte-identical."""
+    import io
+    import zipfile
+
+    table, spec = ranked
+    core = zipfile.ZipFile(io.BytesIO(ranking_xlsx(table, spec, "v"))).read("docProps/core.xml")
+    assert b"<dcterms:modified" in core
+    assert core.count(f"{spec.as_of}T00:00:00Z".encode()) == 2  # created and modified
