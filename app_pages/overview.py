@@ -35,6 +35,7 @@ st.caption(t("app.subtitle", lang))
 for w in warnings:
     st.warning(t("overview.link_warning", lang, detail=w))
 
+view.map_controls(lang)
 current = view.current_view()
 version = current.spec.data_version
 if version != store.data_version:
@@ -47,8 +48,6 @@ ranked, score_warnings = state.scores(current.spec.to_json(), version)
 shown = apply_filters(store, ranked, current.filters)
 
 # -- map -----------------------------------------------------------------------------------
-view.map_controls(lang)
-current = view.current_view()
 props, lo, hi = map_properties(ranked, countries, current.metric, set(shown["iso3"]), lang)
 layers = set(current.layers)
 deck = overview_deck(
@@ -114,9 +113,6 @@ st.caption(
         version=version,
     )
 )
-st.text_input(t("countries.search", lang), key="f_search")
-current = view.current_view()
-shown = apply_filters(store, ranked, current.filters)
 if shown.empty:
     st.info(t("overview.none_match", lang))
 else:

@@ -231,6 +231,7 @@ def weight_controls(lang: str) -> None:
 def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-def]
     sb = st.sidebar
     sb.subheader(t("overview.filters", lang))
+    sb.text_input(t("countries.search", lang), key="f_search")
     regions = sorted(countries["region"].dropna().unique())
     subregions = sorted(countries["subregion"].dropna().unique())
     incomes = ["High income", "Upper middle income", "Lower middle income", "Low income"]
