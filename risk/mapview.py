@@ -13,6 +13,7 @@ from functools import partial
 
 import pandas as pd
 import pydeck as pdk
+import shapely
 
 Color = list[int]
 
@@ -92,6 +93,21 @@ def _round_rings(rings: list, digits: int) -> list:
     return [[[round(x, digits), round(y, digits)] for x, y in ring] for ring in rings]
 
 
+BORDER_TOLERANCE = 0.15  # degrees; about half a pixel at the world view
+
+
+def _border_rings(rings: list, digits: int) -> list:
+    """Border lines, simplified further than the fills: a path costs the browser far more to draw
+    than a filled polygon, and at world scale the difference is below a pixel."""
+    out = []
+    for ring in rings:
+        line = shapely.LineString(ring).simplify(BORDER_TOLERANCE, preserve_topology=False)
+        coords = [[round(x, digits), round(y, digits)] for x, y in line.coords]
+        if len(coords) >= 2:
+            out.append(coords)
+    return out
+
+
 def _shapes(fc: Mapping, key: str, digits: int) -> _Shapes:
     """Country shapes as JSON fragments, computed once per (shared, cached) FeatureCollection.
 
@@ -113,7 +129,7 @@ def _shapes(fc: Mapping, key: str, digits: int) -> _Shapes:
             for rings in polygons:
                 rounded = _round_rings(rings, digits)
                 parts.append((feature["properties"][key], dumps(rounded)))
-                borders.extend({"path": ring} for ring in rounded)
+                borders.extend({"path": ring} for ring in _border_rings(rings, digits))
         _SHAPES_CACHE.clear()
         _SHAPES_CACHE[cache_key] = _Shapes(parts, dumps(borders))
     return _SHAPES_CACHE[cache_key]
