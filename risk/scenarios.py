@@ -185,34 +185,43 @@ def _inverse(tr: np.ndarray, old_raw: np.ndarray, old_tr: np.ndarray, tf: str) -
     return tr.copy()
 
 
-def edit_raw(
-    world: World, code: str, rows: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]
+def _edit(
+    world: World,
+    code: str,
+    rows: np.ndarray,
+    fn: Callable[[np.ndarray], np.ndarray],
+    *,
+    on_transformed: bool,
 ) -> World:
-    """A world with `fn` applied to the raw values of indicator `code` in `rows` (gaps stay gaps)."""
+    """Apply `fn` to indicator `code` in `rows` on one scale and carry the change to the other."""
     prep = world.prepared
     j = _column(prep, code)
     tf = str(prep.framework.indicators["transform"].iloc[j])
     raw, tr = prep.raw.copy(), prep.transformed.copy()
-    sel = rows & ~np.isnan(raw[:, j])
-    new = fn(raw[sel, j])
-    tr[sel, j] = _forward(new, raw[sel, j], tr[sel, j], tf)
-    raw[sel, j] = new
+    edited = tr if on_transformed else raw
+    sel = rows & ~np.isnan(edited[:, j])
+    new = fn(edited[sel, j])
+    if on_transformed:
+        raw[sel, j] = _inverse(new, raw[sel, j], tr[sel, j], tf)
+        tr[sel, j] = new
+    else:
+        tr[sel, j] = _forward(new, raw[sel, j], tr[sel, j], tf)
+        raw[sel, j] = new
     return replace(world, prepared=replace(prep, raw=raw, transformed=tr))
+
+
+def edit_raw(
+    world: World, code: str, rows: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]
+) -> World:
+    """A world with `fn` applied to the raw values of indicator `code` in `rows` (gaps stay gaps)."""
+    return _edit(world, code, rows, fn, on_transformed=False)
 
 
 def edit_transformed(
     world: World, code: str, rows: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]
 ) -> World:
     """As `edit_raw`, on the transformed values (the scale the scorer normalises)."""
-    prep = world.prepared
-    j = _column(prep, code)
-    tf = str(prep.framework.indicators["transform"].iloc[j])
-    raw, tr = prep.raw.copy(), prep.transformed.copy()
-    sel = rows & ~np.isnan(tr[:, j])
-    new = fn(tr[sel, j])
-    raw[sel, j] = _inverse(new, raw[sel, j], tr[sel, j], tf)
-    tr[sel, j] = new
-    return replace(world, prepared=replace(prep, raw=raw, transformed=tr))
+    return _edit(world, code, rows, fn, on_transformed=True)
 
 
 def _codes_of(prep: Prepared, pillar: str) -> list[str]:

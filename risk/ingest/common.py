@@ -28,6 +28,16 @@ CATALOGUE_COLUMNS = [
 ]
 
 
+def round_coords(value: Any, decimals: int) -> Any:
+    """Round every float in nested coordinate lists (GeoJSON), writing -0.0 as 0.0."""
+    if isinstance(value, float):
+        rounded = round(value, decimals)
+        return 0.0 if rounded == 0 else rounded
+    if isinstance(value, (list, tuple)):
+        return [round_coords(v, decimals) for v in value]
+    return value
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from risk.errors import IngestError
 from risk.harmonise import CountryMatcher
-from risk.ingest.common import write_json
+from risk.ingest.common import round_coords, write_json
 
 NE_FILE = "ne_50m_admin_0_countries.zip"
 # Degrees. Chosen so the GeoJSON lands near 500 kB (measured on NE 5.1.1 1:50m).
@@ -118,21 +118,15 @@ def simplify_geometry(geom: BaseGeometry, tolerance: float) -> BaseGeometry:
     raise IngestError("geometry: a polygon vanished even without simplification")
 
 
-def _round(value: Any) -> Any:
-    if isinstance(value, float):
-        rounded = round(value, DECIMALS)
-        return 0.0 if rounded == 0 else rounded
-    if isinstance(value, (list, tuple)):
-        return [_round(v) for v in value]
-    return value
-
-
 def _feature(iso3: str, geom: BaseGeometry) -> dict[str, Any]:
     shape = mapping(geom)
     return {
         "type": "Feature",
         "properties": {"iso3": iso3},
-        "geometry": {"type": shape["type"], "coordinates": _round(shape["coordinates"])},
+        "geometry": {
+            "type": shape["type"],
+            "coordinates": round_coords(shape["coordinates"], DECIMALS),
+        },
     }
 
 

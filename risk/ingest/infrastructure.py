@@ -38,6 +38,7 @@ from risk.ingest.common import (
     assert_known_iso3,
     assert_unique,
     finish_observations,
+    round_coords,
 )
 from risk.ingest.sources import SOURCES
 
@@ -352,15 +353,6 @@ def read_v2_attributes(folder: Path, slugs: Iterable[str]) -> dict[str, dict[str
     return out
 
 
-def _round(value: Any) -> Any:
-    if isinstance(value, float):
-        rounded = round(value, DECIMALS)
-        return 0.0 if rounded == 0 else rounded
-    if isinstance(value, (list, tuple)):
-        return [_round(v) for v in value]
-    return value
-
-
 def simplify_cables(
     fc: dict[str, Any],
     attributes: dict[str, dict[str, str | None]],
@@ -385,7 +377,7 @@ def simplify_cables(
         parts = []
         for line in lines:
             simple = line.simplify(tolerance, preserve_topology=False) if tolerance > 0 else line
-            coords = _dedupe(_round(list(mapping(simple)["coordinates"])))
+            coords = _dedupe(round_coords(list(mapping(simple)["coordinates"]), DECIMALS))
             if len(coords) >= 2:
                 parts.append(coords)
         if not parts:
