@@ -126,6 +126,8 @@ cols = {NAME: "name", "iso3": "iso3", "rank_before": "rank_before", "rank": "ran
         "rank_change": "rank_change", "score_before": "score_before", "score": "score",
         "reason": "reason"}  # fmt: skip
 headers = {c: t(f"sc.col.{c}", lang) if c != "iso3" else "ISO3" for c in cols.values()}
+for c in ("score_before", "score"):  # one decimal, as on the overview
+    headers[c] = st.column_config.NumberColumn(t(f"sc.col.{c}", lang), format="%.1f")
 if not current.scenarios:
     st.info(t("sc.none", lang))
 else:
