@@ -15,6 +15,8 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from risk.geo import plain_value
+
 Color = list[int]
 
 HOME_COLOR: Color = [214, 39, 40, 255]
@@ -23,36 +25,7 @@ LINE_COLOR: Color = [255, 255, 255, 200]
 # The whole world in view on a ~900 px wide map.
 OCEAN_VIEW = pdk.ViewState(latitude=22, longitude=15, zoom=0.72, min_zoom=0.5, max_zoom=8)
 
-# Categorical palette (colour-blind safe, Okabe-Ito) for regions.
-REGION_COLORS: dict[str, Color] = {
-    "Africa": [230, 159, 0, 230],
-    "Americas": [86, 180, 233, 230],
-    "Asia": [0, 158, 115, 230],
-    "Europe": [0, 114, 178, 230],
-    "Oceania": [204, 121, 167, 230],
-}
-
 COUNTRY_LAYER_ID = "countries"
-
-
-def _plain(value: object) -> object:
-    """JSON-safe plain values (no NaN, no numpy scalars)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()  # type: ignore[union-attr]
-    if isinstance(value, list):
-        return value
-    return value if isinstance(value, (int, float, str, bool)) else str(value)
-
-
-def region_colors(countries: pd.DataFrame) -> pd.Series:
-    """Fill colour per country by UN region; Taiwan (home) in its own colour."""
-    colors = countries["region"].map(lambda r: REGION_COLORS.get(r, NO_DATA_COLOR))
-    return colors.where(
-        ~countries["iso3"].eq("TWN"),
-        pd.Series([HOME_COLOR] * len(countries), index=countries.index),
-    )
 
 
 class CompactDeck(pdk.Deck):
@@ -146,7 +119,9 @@ def polygon_rows_json(fc: Mapping, props: pd.DataFrame, key: str = "iso3", digit
     blank = json.dumps({"fill_color": NO_DATA_COLOR}, separators=(",", ":"))[1:-1]
     heads = {
         code: json.dumps(
-            {k: _plain(v) for k, v in values.items()}, separators=(",", ":"), ensure_ascii=False
+            {k: plain_value(v) for k, v in values.items()},
+            separators=(",", ":"),
+            ensure_ascii=False,
         )[1:-1]
         for code, values in by_key.items()
     }

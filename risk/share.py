@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from risk.errors import RiskError, SpecError
@@ -236,9 +236,3 @@ def load_view(store: Any, vid: str) -> dict[str, str]:
     if row is None:
         raise RiskError(f"no saved view {vid!r}")
     return dict(json.loads(row[0]))
-
-
-def as_dict(view: ViewState) -> dict[str, Any]:
-    d = asdict(view)
-    d["spec"] = view.spec.to_dict()
-    return d

@@ -12,12 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from shapely.geometry import box, shape
 
-from risk.errors import IngestError, RiskError
-from risk.geo import attach_properties, load_geometry
+from risk.errors import IngestError
+from risk.geo import load_geometry
 from risk.harmonise import CountryMatcher
 from risk.ingest.countries import build_country_tables
 from risk.ingest.geometry import (
@@ -151,83 +149,6 @@ def test_write_is_deterministic_and_loads_back(tmp_path: Path, fixture_fc: dict[
     assert a == b
     assert b" " not in a  # compact
     assert load_geometry(tmp_path / "a.geojson") == fixture_fc
-
-
-# ------------------------------------------------------------ attach_properties
-
-TINY_FC: dict[str, Any] = {
-    "type": "FeatureCollection",
-    "features": [
-        {"type": "Feature", "properties": {"iso3": "SGP"}, "geometry": None},
-        {"type": "Feature", "properties": {"iso3": "TWN"}, "geometry": None},
-    ],
-}
-
-
-def test_attach_properties_merges_by_iso3_and_leaves_input_alone() -> None:
-    props = pd.DataFrame(
-        {
-            "iso3": ["SGP", "FRA"],
-            "name": ["Singapore", "France"],
-            "score": [np.float64(71.5), np.float64(60.0)],
-            "rank": pd.array([3, 9], dtype="Int64"),
-            "fill": [[10, 20, 30], [1, 2, 3]],
-        }
-    )
-    out = attach_properties(TINY_FC, props)
-    assert out["features"][0]["properties"] == {
-        "iso3": "SGP",
-        "name": "Singapore",
-        "score": 71.5,
-        "rank": 3,
-        "fill": [10, 20, 30],
-    }
-    assert out["features"][1]["properties"] == {
-        "iso3": "TWN",
-        "name": None,
-        "score": None,
-        "rank": None,
-        "fill": None,
-    }
-    assert TINY_FC["features"][0]["properties"] == {"iso3": "SGP"}
-    json.dumps(out)  # plain JSON types only
-    assert type(out["features"][0]["properties"]["score"]) is float
-    assert type(out["features"][0]["properties"]["rank"]) is int
-
-
-def test_attach_properties_turns_missing_values_into_null() -> None:
-    props = pd.DataFrame({"iso3": ["SGP"], "score": [np.nan], "label": [pd.NA]})
-    got = attach_properties(TINY_FC, props)["features"][0]["properties"]
-    assert got == {"iso3": "SGP", "score": None, "label": None}
-
-
-@pytest.mark.parametrize(
-    ("props", "message"),
-    [
-        (pd.DataFrame({"code": ["SGP"]}), "no 'iso3' column"),
-        (pd.DataFrame({"iso3": ["SGP", "SGP"], "v": [1, 2]}), "several rows share"),
-    ],
-)
-def test_attach_properties_rejects_bad_tables(props: pd.DataFrame, message: str) -> None:
-    with pytest.raises(RiskError, match=message):
-        attach_properties(TINY_FC, props)
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.text(max_size=40))
-def test_attach_properties_keeps_user_text_verbatim(text: str) -> None:
-    props = pd.DataFrame({"iso3": ["TWN"], "note": [text]})
-    got = attach_properties(TINY_FC, props)["features"][1]["properties"]["note"]
-    assert got == text
-
-
-def test_load_geometry_errors(tmp_path: Path) -> None:
-    with pytest.raises(RiskError, match="not found"):
-        load_geometry(tmp_path / "absent.geojson")
-    bad = tmp_path / "bad.geojson"
-    bad.write_text('{"type": "Feature"}', encoding="utf-8")
-    with pytest.raises(RiskError, match="not a GeoJSON FeatureCollection"):
-        load_geometry(bad)
 
 
 # ------------------------------------------------------------------ real data

@@ -3,12 +3,12 @@ cached resources are keyed by data version and path."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from risk.geo import load_geometry
 from risk.i18n import DEFAULT_LANG, LANGS, normalise_lang, t
 from risk.paths import DATASETS_DIR
 from risk.store import DuckDBStore, open_store
@@ -73,7 +73,7 @@ def table(name: str, data_version: str) -> pd.DataFrame:
 @st.cache_resource(show_spinner=False)
 def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict:
     """A GeoJSON file, parsed once per process and shared (callers must not mutate it)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    return load_geometry(Path(path))
 
 
 def sidebar_footer() -> None:

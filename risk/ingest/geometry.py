@@ -2,7 +2,7 @@
 
 1:50m rather than 1:110m because the small states that matter here (Singapore, Bahrain, Hong Kong,
 Malta) exist only at 1:50m. Every feature carries a single property, `iso3`; names, scores and
-colours are merged in at run time (`risk.geo.attach_properties`).
+colours are merged in at run time (`risk.mapview`).
 
 Keying rules, in order:
 - `ISO_A3_EH`, mapped through the matcher so Natural Earth's own codes (SDS, SAH, PSX, ALD) become
