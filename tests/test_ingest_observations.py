@@ -23,6 +23,20 @@ from risk.ingest.sources import SOURCES
 from risk.paths import default_shared_data
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "observations"
+# Committed under a neutral name; the reader expects the source's own file name.
+RATINGS_ROWS = ("sovereign_ratings/ratings_rows.csv", "sovereign_ratings/countriesratings.csv")
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A raw-source tree of hand-made rows: the text fixtures, plus Excel/Stata files written now."""
+    from tests.fixtures.observations.make_binary_fixtures import write_all
+
+    root = tmp_path_factory.mktemp("raw") / "observations"
+    shutil.copytree(FIXTURES, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (root / RATINGS_ROWS[0]).rename(root / RATINGS_ROWS[1])
+    write_all(root)
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +82,8 @@ def test_parse_numbers_rejects_text() -> None:
         parse_numbers(pd.Series(["12", "twelve"]), "test")
 
 
-def test_wdi(matcher: CountryMatcher) -> None:
-    res = read_wdi(FIXTURES, matcher)
+def test_wdi(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_wdi(raw, matcher)
     assert rows(res.observations) == [
         ("USA", "wdi.it.net.secr.p6", 2023, 1234.5),
         ("USA", "wdi.ny.gdp.mktp.cd", 2022, 100.0),
@@ -88,8 +102,8 @@ def test_wdi(matcher: CountryMatcher) -> None:
     assert cat["wdi.ny.gdp.mktp.cd"]["licence"] == SOURCES["wdi"].licence
 
 
-def test_wgi_maps_old_codes_and_drops_ant(matcher: CountryMatcher) -> None:
-    res = read_wgi(FIXTURES, matcher)
+def test_wgi_maps_old_codes_and_drops_ant(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_wgi(raw, matcher)
     assert rows(res.observations) == [
         ("ROU", "wgi.ge", 2023, 0.5),
         ("TWN", "wgi.ge", 2023, 1.25),
@@ -102,8 +116,8 @@ def test_wgi_maps_old_codes_and_drops_ant(matcher: CountryMatcher) -> None:
     assert [c["code"] for c in res.catalogue] == ["wgi.va", "wgi.ge"]
 
 
-def test_oxford_block_quirk(matcher: CountryMatcher) -> None:
-    res = read_oxford(FIXTURES, matcher)
+def test_oxford_block_quirk(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_oxford(raw, matcher)
     obs = res.observations
     # Myanmar (listed twice) and Ukraine (only in the top block) once each, 21 indicators each.
     assert obs.groupby("iso3").size().to_dict() == {"MMR": 21, "TWN": 21, "UKR": 21}
@@ -133,8 +147,8 @@ def test_oxford_block_quirk(matcher: CountryMatcher) -> None:
     assert "oxford.development_diffusion" in codes
 
 
-def test_egov_strips_names(matcher: CountryMatcher) -> None:
-    res = read_egov(FIXTURES, matcher)
+def test_egov_strips_names(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_egov(raw, matcher)
     assert rows(res.observations, "egov.egdi") == [
         ("GEO", "egov.egdi", 2024, 0.8),
         ("IRQ", "egov.egdi", 2024, 0.5),
@@ -144,8 +158,8 @@ def test_egov_strips_names(matcher: CountryMatcher) -> None:
     assert res.harmonised.unmatched == []
 
 
-def test_unga_serbia_taiwan_and_duplicates(matcher: CountryMatcher) -> None:
-    res = read_unga(FIXTURES, matcher)
+def test_unga_serbia_taiwan_and_duplicates(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_unga(raw, matcher)
     assert rows(res.observations, "unga.ideal_point") == [
         ("SRB", "unga.ideal_point", 2023, 0.35),  # native SRB wins over YUG in the same year
         ("SRB", "unga.ideal_point", 2024, 0.3),  # YUG from 1992 is Serbia
@@ -167,8 +181,8 @@ def test_unga_serbia_taiwan_and_duplicates(matcher: CountryMatcher) -> None:
     assert res.harmonised.unmatched == ["German Democratic Republic [DDR]"]
 
 
-def test_ember(matcher: CountryMatcher) -> None:
-    res = read_ember(FIXTURES, matcher)
+def test_ember(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_ember(raw, matcher)
     assert rows(res.observations) == [
         ("TWN", "ember.carbon_intensity", 2024, 600.0),
         ("TWN", "ember.demand_mwh_per_capita", 2024, 12.3),
@@ -179,8 +193,8 @@ def test_ember(matcher: CountryMatcher) -> None:
     assert res.harmonised.aggregates == ["World"]
 
 
-def test_owid(matcher: CountryMatcher) -> None:
-    res = read_owid(FIXTURES, matcher)
+def test_owid(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_owid(raw, matcher)
     assert rows(res.observations) == [
         ("FRA", "owid.internet_users", 2021, 85.0),
         ("FRO", "owid.internet_users", 2020, 97.0),  # real territory left without a code
@@ -189,9 +203,9 @@ def test_owid(matcher: CountryMatcher) -> None:
     assert sorted(res.harmonised.aggregates) == ["High-income countries", "World [OWID_WRL]"]
 
 
-def test_owid_duplicate_raises(matcher: CountryMatcher, tmp_path: Path) -> None:
+def test_owid_duplicate_raises(matcher: CountryMatcher, raw: Path, tmp_path: Path) -> None:
     folder = tmp_path / "internet_users_owid"
-    shutil.copytree(FIXTURES / "internet_users_owid", folder)
+    shutil.copytree(raw / "internet_users_owid", folder)
     path = folder / "share-of-individuals-using-the-internet.csv"
     with open(path, "a", encoding="utf-8") as fh:
         fh.write("Kosovo;XKX;2020;86\n")  # the same country-year as OWID_KOS
@@ -232,8 +246,8 @@ def test_notch_scale(agency: str, rating: str, expected: int | None) -> None:
     assert notch(agency, rating) == expected
 
 
-def test_ratings_year_end_median(matcher: CountryMatcher) -> None:
-    res = read_ratings(FIXTURES, matcher)
+def test_ratings_year_end_median(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_ratings(raw, matcher)
     obs = res.observations
     notch_rows = {(r[0], r[2]): r[3] for r in rows(obs, "ratings.notch")}
     agencies = {(r[0], r[2]): r[3] for r in rows(obs, "ratings.agencies")}
@@ -261,8 +275,8 @@ def test_ratings_year_end_median(matcher: CountryMatcher) -> None:
     assert res.harmonised.how["Congo"] == "source override"
 
 
-def test_cgit_separates_investment_and_construction(matcher: CountryMatcher) -> None:
-    res = read_cgit(FIXTURES, matcher)
+def test_cgit_separates_investment_and_construction(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_cgit(raw, matcher)
     assert rows(res.observations) == [
         ("BHR", "cgit.construction_usd_m", 2023, 1200.0),
         ("GBR", "cgit.investment_usd_m", 2024, 100.0),
@@ -275,16 +289,16 @@ def test_cgit_separates_investment_and_construction(matcher: CountryMatcher) -> 
         assert "no recorded deal, not zero" in c["description"]
 
 
-def test_gppd_zero_count_is_missing(matcher: CountryMatcher) -> None:
-    res = read_gppd(FIXTURES, matcher)
+def test_gppd_zero_count_is_missing(matcher: CountryMatcher, raw: Path) -> None:
+    res = read_gppd(raw, matcher)
     assert rows(res.observations) == [
         ("TWN", "gppd.capacity_gw", 2019, 37.2),
         ("XKX", "gppd.capacity_gw", 2019, 1.5),
     ]
 
 
-def test_build_observations_on_fixtures(matcher: CountryMatcher) -> None:
-    res = build_observations(FIXTURES, matcher, min_countries={})
+def test_build_observations_on_fixtures(matcher: CountryMatcher, raw: Path) -> None:
+    res = build_observations(raw, matcher, min_countries={})
     obs = res.observations
     assert list(obs.columns) == ["iso3", "indicator", "year", "value", "source"]
     assert not obs.duplicated(["iso3", "indicator", "year"]).any()
@@ -302,9 +316,9 @@ def test_build_observations_on_fixtures(matcher: CountryMatcher) -> None:
     assert (cat["licence"] == cat["source"].map(lambda s: SOURCES[s].licence)).all()
 
 
-def test_build_observations_coverage_floor(matcher: CountryMatcher) -> None:
+def test_build_observations_coverage_floor(matcher: CountryMatcher, raw: Path) -> None:
     with pytest.raises(IngestError, match="fewer countries than expected"):
-        build_observations(FIXTURES, matcher, min_countries={"wgi": 50})
+        build_observations(raw, matcher, min_countries={"wgi": 50})
 
 
 # --- the real raw folder -------------------------------------------------------------------------
