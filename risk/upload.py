@@ -447,6 +447,18 @@ class Shaped:
     issues: Issues
 
 
+def _indicator_of_rows(
+    df: pd.DataFrame, by_role: dict[str, str], ind_col: str | None, opts: Any
+) -> tuple[Any, Any] | None:
+    """(indicator, label) per row: from the indicator column, else the one given for the whole
+    file; None when neither exists."""
+    if ind_col:
+        return df[ind_col], df[by_role.get("indicator_name", ind_col)]
+    if opts.indicator:
+        return pd.Series(opts.indicator, index=df.index), opts.indicator
+    return None
+
+
 def to_long(raw: RawTable, options: UploadOptions | None = None) -> Shaped:
     """Recognise the layout and melt it to one row per (country, indicator, year) value."""
     opts = options or UploadOptions()
@@ -498,13 +510,11 @@ def to_long(raw: RawTable, options: UploadOptions | None = None) -> Shaped:
             "series code",
         ):
             layout = "worldbank"
-        if ind_col:
-            ind, label = df[ind_col], df[by_role.get("indicator_name", ind_col)]
-        elif opts.indicator:
-            ind, label = pd.Series(opts.indicator, index=df.index), opts.indicator
-        else:
+        named = _indicator_of_rows(df, by_role, ind_col, opts)
+        if named is None:
             issues.add(Issue("error", "no_indicator", params={"columns": _cols(df)}))
             return Shaped(_empty_long(), layout, roles, issues)
+        ind, label = named
         for col, year in year_cols.items():
             parts.append(frame(df[col], col, ind, label, str(year)))
     elif "value" in by_role:
@@ -516,13 +526,11 @@ def to_long(raw: RawTable, options: UploadOptions | None = None) -> Shaped:
         else:
             issues.add(Issue("error", "no_year", params={"columns": _cols(df)}))
             return Shaped(_empty_long(), layout, roles, issues)
-        if ind_col:
-            ind, label = df[ind_col], df[by_role.get("indicator_name", ind_col)]
-        elif opts.indicator:
-            ind, label = pd.Series(opts.indicator, index=df.index), opts.indicator
-        else:
+        named = _indicator_of_rows(df, by_role, ind_col, opts)
+        if named is None:
             issues.add(Issue("error", "no_indicator", params={"columns": _cols(df)}))
             return Shaped(_empty_long(), layout, roles, issues)
+        ind, label = named
         parts.append(frame(df[by_role["value"]], by_role["value"], ind, label, year_s))
     else:
         layout = "wide_indicators"
