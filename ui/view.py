@@ -198,30 +198,19 @@ def weight_controls(lang: str) -> None:
             args=(p,),
         )
     with sb.expander(t("overview.advanced", lang)):
-        st.selectbox(
-            t("overview.normalisation", lang),
-            NORMALISATIONS,
-            key="normalisation",
-            format_func=lambda m: t(f"method.{m}", lang),
-        )
-        st.selectbox(
-            t("overview.aggregation", lang),
-            AGGREGATIONS,
-            key="aggregation",
-            format_func=lambda m: t(f"method.{m}", lang),
-        )
-        st.selectbox(
-            t("overview.imputation", lang),
-            IMPUTATIONS,
-            key="imputation",
-            format_func=lambda m: t(f"method.{m}", lang),
-        )
-        st.selectbox(
-            t("overview.outliers", lang),
-            OUTLIER_METHODS,
-            key="outliers",
-            format_func=lambda m: t(f"method.{m}", lang),
-        )
+        methods = [
+            ("normalisation", NORMALISATIONS),
+            ("aggregation", AGGREGATIONS),
+            ("imputation", IMPUTATIONS),
+            ("outliers", OUTLIER_METHODS),
+        ]
+        for key, options in methods:
+            st.selectbox(
+                t(f"overview.{key}", lang),
+                options,
+                key=key,
+                format_func=lambda m: t(f"method.{m}", lang),
+            )
         st.date_input(t("overview.as_of", lang), key="as_of")
         st.number_input(t("overview.d_penalty", lang), 0.0, 50.0, step=1.0, key="d_penalty")
         st.number_input(t("overview.mc_draws", lang), 0, 10000, step=100, key="mc_draws")
