@@ -53,7 +53,7 @@ layers = set(current.layers)
 deck = overview_deck(
     state.geometry(),
     props,
-    tooltip_text(lang),
+    tooltip_text(current.metric, lang),
     arcs=arcs(shown, countries, current.top_n) if "arcs" in layers else None,
     cloud=state.table("cloud_regions", version) if "cloud" in layers else None,
     landings=state.table("landing_points", version) if "landings" in layers else None,

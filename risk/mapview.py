@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
@@ -21,9 +20,8 @@ Color = list[int]
 
 HOME_COLOR: Color = [214, 39, 40, 255]
 NO_DATA_COLOR: Color = [215, 215, 215, 255]
-LINE_COLOR: Color = [255, 255, 255, 200]
 # The whole world in view on a ~900 px wide map.
-OCEAN_VIEW = pdk.ViewState(latitude=22, longitude=15, zoom=0.72, min_zoom=0.5, max_zoom=8)
+OCEAN_VIEW = pdk.ViewState(latitude=22, longitude=15, zoom=0.72, min_zoom=0.5, max_zoom=4)
 
 COUNTRY_LAYER_ID = "countries"
 
@@ -51,38 +49,42 @@ class CompactDeck(pdk.Deck):
         return text
 
 
-@dataclass(frozen=True)
-class _Shapes:
-    """Polygon parts (owner key + coordinates as JSON text) and the border paths as JSON text."""
-
-    parts: list[tuple[str, str]]
-    borders_json: str
-
-
-_SHAPES_CACHE: dict[int, _Shapes] = {}
-
-
 def _round_rings(rings: list, digits: int) -> list:
     return [[[round(x, digits), round(y, digits)] for x, y in ring] for ring in rings]
 
 
-BORDER_TOLERANCE = 0.15  # degrees; about half a pixel at the world view
+_SHAPES_CACHE: dict[int, list[tuple[str, str]]] = {}
+
+# Borders are drawn as gaps: each polygon is inset a little, so the background shows between
+# neighbours as a thin line. A second (line) layer would double the browser's drawing work.
+INSET = 0.07  # degrees: neighbours sit ~0.14 degrees apart, about a third of a pixel at world view
+INSET_SHARE = 0.04  # ... and at most this share of a part's size, so small islands stay whole
+# Islets (and slivers the inset cuts off) under this many square degrees (about 60 km2) are left
+# off countries larger than LARGE_COUNTRY: at most two pixels at the closest zoom, each would
+# still cost the browser a whole pickable object. Small island states keep every part.
+MIN_PART = 0.005
+LARGE_COUNTRY = 1.0
 
 
-def _border_rings(rings: list, digits: int) -> list:
-    """Border lines, simplified further than the fills: a path costs the browser far more to draw
-    than a filled polygon, and at world scale the difference is below a pixel."""
-    out = []
-    for ring in rings:
-        line = shapely.LineString(ring).simplify(BORDER_TOLERANCE, preserve_topology=False)
-        coords = [[round(x, digits), round(y, digits)] for x, y in line.coords]
-        if len(coords) >= 2:
-            out.append(coords)
-    return out
+def inset_parts(rings: list) -> list[list]:
+    """One polygon part (exterior ring + holes) inset by INSET; the part itself if nothing is left.
+
+    A narrow neck can split a part, so the result is a list of parts.
+    """
+    polygon = shapely.Polygon(rings[0], rings[1:])
+    width = min(INSET, INSET_SHARE * polygon.area**0.5)
+    shrunk = polygon.buffer(-width, join_style="mitre") if width > 0 else polygon
+    if shrunk.is_empty:
+        return [rings]
+    return [
+        [list(part.exterior.coords), *(list(hole.coords) for hole in part.interiors)]
+        for part in shapely.get_parts(shrunk)
+    ]
 
 
-def _shapes(fc: Mapping, key: str, digits: int) -> _Shapes:
-    """Country shapes as JSON fragments, computed once per (shared, cached) FeatureCollection.
+def _shapes(fc: Mapping, key: str, digits: int) -> list[tuple[str, str]]:
+    """Polygon parts as (owner key, coordinates as JSON text), computed once per (shared, cached)
+    FeatureCollection.
 
     Coordinates are rounded to `digits` decimals (2 = about 1 km): the world map never needs more,
     and the browser's work grows with the size of what it is sent.
@@ -90,7 +92,6 @@ def _shapes(fc: Mapping, key: str, digits: int) -> _Shapes:
     cache_key = id(fc)
     if cache_key not in _SHAPES_CACHE:
         parts: list[tuple[str, str]] = []
-        borders: list[dict] = []
         dumps = partial(json.dumps, separators=(",", ":"))
         for feature in fc["features"]:
             geometry = feature["geometry"]
@@ -99,12 +100,19 @@ def _shapes(fc: Mapping, key: str, digits: int) -> _Shapes:
                 if geometry["type"] == "Polygon"
                 else geometry["coordinates"]
             )
-            for rings in polygons:
-                rounded = _round_rings(rings, digits)
-                parts.append((feature["properties"][key], dumps(rounded)))
-                borders.extend({"path": ring} for ring in _border_rings(rings, digits))
+            owner = feature["properties"][key]
+            insets = [inset for rings in polygons for inset in inset_parts(rings)]
+            areas = [shapely.Polygon(r[0], r[1:]).area for r in insets]
+            largest = max(range(len(insets)), key=areas.__getitem__)
+            large = sum(areas) >= LARGE_COUNTRY
+            for i, (inset, area) in enumerate(zip(insets, areas, strict=True)):
+                if large and area < MIN_PART and i != largest:
+                    continue
+                # the smallest states (Vatican, Monaco) would collapse on the coarse grid
+                fine = digits + 1 if area < MIN_PART else digits
+                parts.append((owner, dumps(_round_rings(inset, fine))))
         _SHAPES_CACHE.clear()
-        _SHAPES_CACHE[cache_key] = _Shapes(parts, dumps(borders))
+        _SHAPES_CACHE[cache_key] = parts
     return _SHAPES_CACHE[cache_key]
 
 
@@ -112,7 +120,7 @@ def polygon_rows_json(fc: Mapping, props: pd.DataFrame, key: str = "iso3", digit
     """JSON text of one row per polygon part: the country's properties plus `polygon`.
 
     Streamlit's map selection only reports picks from primitive deck.gl layers, so countries are
-    drawn as a SolidPolygonLayer (pickable) with their borders as a separate PathLayer.
+    drawn as a SolidPolygonLayer (pickable), their borders as the gaps between inset polygons.
     """
     by_key = props.set_index(key).to_dict("index") if not props.empty else {}
     # Places without a row (territories that are not scored) are drawn in the no-data grey.
@@ -126,7 +134,7 @@ def polygon_rows_json(fc: Mapping, props: pd.DataFrame, key: str = "iso3", digit
         for code, values in by_key.items()
     }
     rows = []
-    for code, coords in _shapes(fc, key, digits).parts:
+    for code, coords in _shapes(fc, key, digits):
         head = heads.get(code, blank)
         rows.append(
             "{"
@@ -157,30 +165,15 @@ def country_deck(
         auto_highlight=True,
         highlight_color=[255, 255, 0, 160],
     )
-    lines = pdk.Layer(
-        "PathLayer",
-        data="@@borders@@",
-        id="borders",
-        pickable=False,
-        get_path="path",
-        get_color=LINE_COLOR,
-        width_min_pixels=0.5,
-        width_max_pixels=1,
-    )
     deck = CompactDeck(
-        layers=[fill, lines],
+        layers=[fill],
         initial_view_state=OCEAN_VIEW,
         map_provider=None,
         tooltip={"text": tooltip_text, "style": {"fontSize": "12px"}},
         views=[pdk.View(type="MapView", controller=True)],
         height=height,
     )
-    deck.set_fragments(
-        {
-            "@@countries@@": polygon_rows_json(fc, props),
-            "@@borders@@": _shapes(fc, "iso3", 2).borders_json,
-        }
-    )
+    deck.set_fragments({"@@countries@@": polygon_rows_json(fc, props)})
     return deck
 
 

@@ -130,7 +130,6 @@ def map_properties(
     shown = base["eligible"].fillna(False).astype(bool) & values.notna()
     lo = float(values[shown].min()) if shown.any() else 0.0
     hi = float(values[shown].max()) if shown.any() else 100.0
-    yes, no = t("common.yes", lang), t("common.no", lang)
     rows = []
     for rec, value in zip(base.to_dict("records"), values, strict=True):
         iso3 = rec["iso3"]
@@ -161,7 +160,6 @@ def map_properties(
                 "fill_color": color,
                 "name_zh_tw": rec["name_zh_tw"],
                 "name_en": rec["name_en"],
-                "metric_label": t(f"metric.{metric}", lang),
                 "metric_value": _fmt(value),
                 "rank_text": "–" if rank is None or pd.isna(rank) else str(int(rank)),
                 "interval": rank_interval(rec),
@@ -169,17 +167,20 @@ def map_properties(
                 if pd.isna(rec.get("coverage"))
                 else f"{float(rec['coverage']) * 100:.0f}%",
                 "status": status,
-                "low_coverage": yes if rec.get("low_coverage") is True else no,
             }
         )
     return pd.DataFrame(rows), lo, hi
 
 
-def tooltip_text(lang: str) -> str:
-    """The tooltip template (deck.gl text mode: placeholders are filled with plain text)."""
+def tooltip_text(metric: str, lang: str) -> str:
+    """The tooltip template (deck.gl text mode: placeholders are filled with plain text).
+
+    The metric's label is the same on every country, so it lives here rather than in each row.
+    """
     return (
         "{name_zh_tw} {name_en} ({iso3})\n"
-        "{metric_label}: {metric_value}\n"
+        + t(f"metric.{metric}", lang)
+        + ": {metric_value}\n"
         + t("overview.tooltip.rank", lang)
         + ": {rank_text} (90%: {interval})\n"
         + t("overview.tooltip.coverage", lang)

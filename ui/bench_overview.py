@@ -27,10 +27,22 @@ def measure(changes: int = 15) -> dict[str, float]:
         times.append(time.perf_counter() - start)
         if at.exception:
             raise RuntimeError(at.exception[0].message)
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    shapes = sum(len(json.dumps(row["polygon"], separators=(",", ":"))) for row in countries(deck))
     return {
         "overview_first_run_ms": round(first * 1000, 1),
         "overview_rerun_ms": round(statistics.median(times) * 1000, 1),
+        # what the browser is sent for the map: all of it, and the country shapes alone
+        "map_deck_kb": round(len(at.get("deck_gl_json_chart")[0].proto.json.encode()) / 1000, 1),
+        "map_geometry_kb": round(shapes / 1000, 1),
     }
+
+
+def countries(deck: dict) -> list[dict]:
+    """The country layer's rows in a deck's JSON."""
+    from risk.mapview import COUNTRY_LAYER_ID
+
+    return next(layer["data"] for layer in deck["layers"] if layer["id"] == COUNTRY_LAYER_ID)
 
 
 if __name__ == "__main__":

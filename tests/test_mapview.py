@@ -1,0 +1,85 @@
+"""The country map's shapes: one pickable layer whose inset polygons leave the borders as gaps."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from risk.geo import load_geometry
+from risk.mapview import COUNTRY_LAYER_ID, INSET, MIN_PART, country_deck, polygon_rows_json
+
+
+@pytest.fixture(scope="module")
+def world(datasets_dir: Path) -> dict:
+    return load_geometry(datasets_dir / "countries.geojson")
+
+
+@pytest.fixture(scope="module")
+def drawn(world: dict) -> dict[str, shapely.Geometry]:
+    """Each country as drawn: the union of its rows' polygons."""
+    rows = json.loads(polygon_rows_json(world, pd.DataFrame(columns=["iso3", "fill_color"])))
+    parts: dict[str, list] = defaultdict(list)
+    for row in rows:
+        rings = row["polygon"]
+        parts[row["iso3"]].append(shapely.Polygon(rings[0], rings[1:]))
+    # rounding can leave a ring touching itself; the browser draws it anyway
+    return {iso3: shapely.union_all(shapely.make_valid(p)) for iso3, p in parts.items()}
+
+
+def test_every_country_is_drawn(world: dict, drawn: dict) -> None:
+    assert set(drawn) == {f["properties"]["iso3"] for f in world["features"]}
+    assert all(g.area > 0 for g in drawn.values())
+
+
+def test_neighbours_are_separated_by_a_gap(drawn: dict) -> None:
+    for a, b in [("FRA", "DEU"), ("USA", "CAN"), ("CHN", "IND"), ("BRA", "ARG")]:
+        assert drawn[a].distance(drawn[b]) >= INSET  # both sides are inset
+        assert drawn[a].distance(drawn[b]) < 4 * INSET  # ... but only just
+
+
+def test_drawn_shapes_stay_inside_the_country(world: dict, drawn: dict) -> None:
+    for feature in world["features"]:
+        true = shape(feature["geometry"]).buffer(0.011)  # coordinates are rounded to 0.01 degrees
+        iso3 = feature["properties"]["iso3"]
+        assert true.contains(drawn[iso3]), iso3
+
+
+def test_small_states_keep_their_shape(world: dict, drawn: dict) -> None:
+    for iso3 in ("SGP", "BHR", "MLT", "MDV", "TUV"):
+        feature = next(f for f in world["features"] if f["properties"]["iso3"] == iso3)
+        true = shape(feature["geometry"])
+        if iso3 in drawn:
+            assert drawn[iso3].area >= 0.6 * true.area, iso3
+
+
+def test_islets_of_large_countries_are_left_off(world: dict) -> None:
+    rows = json.loads(polygon_rows_json(world, pd.DataFrame(columns=["iso3", "fill_color"])))
+    by_country: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        rings = row["polygon"]
+        by_country[row["iso3"]].append(shapely.Polygon(rings[0], rings[1:]).area)
+    assert min(by_country["CAN"]) >= MIN_PART * 0.9  # rounding can shave a little
+    feature = next(f for f in world["features"] if f["properties"]["iso3"] == "CAN")
+    islets = [g for g in shapely.get_parts(shape(feature["geometry"])) if g.area < MIN_PART]
+    assert islets  # there were some to leave off
+
+
+def test_one_pickable_layer_and_text_tooltips(world: dict) -> None:
+    props = pd.DataFrame({"iso3": ["FRA"], "fill_color": [[1, 2, 3, 255]], "name": ["<b>x</b>"]})
+    built = country_deck(world, props, "{name}")
+    deck = json.loads(built.to_json())
+    assert [layer["id"] for layer in deck["layers"]] == [COUNTRY_LAYER_ID]
+    layer = deck["layers"][0]
+    assert layer["@@type"] == "SolidPolygonLayer" and layer["pickable"] is True
+    assert set(built._tooltip) == {"text", "style"}  # text mode: values are never markup
+    france = [row for row in layer["data"] if row["iso3"] == "FRA"]
+    assert france and all(row["name"] == "<b>x</b>" for row in france)
+    assert all(
+        row["fill_color"] == [215, 215, 215, 255] for row in layer["data"] if "name" not in row
+    )
