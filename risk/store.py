@@ -620,13 +620,11 @@ class DuckDBStore:
 
     def table(self, name: str, version: str | None = None) -> pd.DataFrame:
         """A whole table; with `version`, the versioned tables as they were in that version."""
-        known = self.tables()
-        if name not in known:
-            raise StoreError(f"no table named {name!r}; available: {', '.join(known)}")
-        if version is None or name not in VERSIONED:
-            return self.query(f"SELECT * FROM {quote_ident(name)}")  # noqa: S608 (known table, quoted)
-        with self.cursor() as cur:
-            if version == self._current(cur):
+        with self.cursor() as cur:  # one connection for the whole read
+            known = self._public_tables(cur)
+            if name not in known:
+                raise StoreError(f"no table named {name!r}; available: {', '.join(known)}")
+            if version is None or name not in VERSIONED or version == self._current(cur):
                 return cur.execute(f"SELECT * FROM {quote_ident(name)}").df()  # noqa: S608 (known table, quoted)
             info = self._version_row(cur, version)
             if info is None:
