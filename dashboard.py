@@ -6,10 +6,12 @@ import streamlit as st
 
 from risk.i18n import t
 from ui import state
+from ui.widget_text import localise_widgets
 
-st.set_page_config(page_title="AI Infra Screening", page_icon="🌏", layout="wide")
 state.init()
+st.set_page_config(page_title=t("app.tab_title", state.lang()), page_icon="🌏", layout="wide")
 lang = state.language_selector()
+localise_widgets(lang)
 
 PAGES = [
     ("app_pages/overview.py", "nav.overview", ":material/public:", "overview"),

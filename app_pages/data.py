@@ -6,6 +6,7 @@ import streamlit as st
 from risk.errors import RiskError
 from risk.i18n import t
 from risk.upload import (
+    UPLOAD_TYPES,
     UploadOptions,
     check_upload,
     framework_rows,
@@ -68,7 +69,7 @@ with upload_tab:
     else:
         file = st.file_uploader(
             t("data.upload.label", lang),
-            type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet"],
+            type=list(UPLOAD_TYPES),
             help=t("data.upload.help", lang),
             key="data_upload",
         )

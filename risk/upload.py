@@ -41,6 +41,8 @@ from risk.ingest.obs_common import MISSING_MARKERS
 from risk.store import FRAMEWORK_COLUMNS, DuckDBStore, VersionInfo
 
 # -- constants ---------------------------------------------------------------------------
+# File types the upload accepts (the reader also sniffs the content, whatever the name says).
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet")
 MAX_ITEMS_PER_CODE = 200  # row-level items kept per issue code; counts are always complete
 YEAR_MIN, YEAR_MAX = 1900, 2100
 LEGACY_ENCODINGS = ("cp950", "big5hkscs", "gb18030", "shift_jis", "cp1252", "latin-1")

@@ -14,6 +14,14 @@ def test_upload_shows_row_level_report(page, app_server: str, requests_seen: lis
     page.set_viewport_size({"width": 1400, "height": 1600})
     page.goto(app_server + "/data")
     wait_ready(page, "資料管理")
+    # Streamlit's own English button and size line are drawn in Chinese
+    shown = page.evaluate(
+        """() => [
+            '[data-testid=stFileUploaderDropzone] [data-testid=stBaseButton-secondary] p',
+            '[data-testid=stFileUploaderDropzoneInstructions] span',
+        ].map(s => getComputedStyle(document.querySelector(s), '::after').content)"""
+    )
+    assert shown[0] == '"選擇檔案"' and shown[1].startswith('"每個檔案上限')
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(FIXTURE))
     page.get_by_text("有錯誤", exact=False).first.wait_for(timeout=30_000)
     page.wait_for_selector(READY, timeout=30_000)
