@@ -180,13 +180,21 @@ def indicator_picks(profile: Profile, n: int) -> tuple[pd.DataFrame, pd.DataFram
     return best, worst
 
 
+def with_unit(value: str, unit: str, lang: str) -> str:
+    """A value and its unit: "47.8 per 100 people"; in Chinese "47.8（每百人）", except after
+    symbols and counters that follow a number directly ("1.0 %／年", "622 TWh／年", "3 個")."""
+    if not unit:
+        return value
+    if lang == "en" or (unit[0].isascii() and not unit[0].isdigit()) or unit[0] in "%個":
+        return f"{value} {unit}"
+    return f"{value}（{unit}）"
+
+
 def _indicator_cell(r: Any, lang: str, chars: int) -> str:
     year = "" if pd.isna(r.year) else f", {int(r.year)}"
     star = " *" if r.imputed else ""
-    return (
-        f"{_clip(r.indicator, chars // 2)}: {fmt_number(r.value, lang)} {r.unit}{year}{star}"
-        f" — P{r.percentile:.0f}"
-    )
+    value = with_unit(fmt_number(r.value, lang), r.unit, lang)
+    return f"{_clip(r.indicator, chars // 2)}: {value}{year}{star} — P{r.percentile:.0f}"
 
 
 def policy_picks(profile: Profile, n: int) -> pd.DataFrame:

@@ -45,3 +45,10 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
         return key
     text = entry.get(normalise_lang(lang)) or entry.get(DEFAULT_LANG) or key
     return text.format(**fmt) if fmt else text
+
+
+def unit_label(unit: str, lang: str = DEFAULT_LANG) -> str:
+    """A framework unit in `lang`. Units are written in English in the framework table; one without
+    a translation (from an uploaded framework, say) is shown as written."""
+    entry = strings().get(f"unit.{unit}")
+    return (entry or {}).get(normalise_lang(lang)) or unit

@@ -23,6 +23,7 @@ import pandas as pd
 from risk.errors import RiskError
 from risk.framework import PILLARS
 from risk.gates import GATE_GROUPS, PENALTY_GROUPS, in_force
+from risk.i18n import unit_label
 from risk.scoring import ScoreResult, explain
 
 MAX_COMPARE = 5
@@ -295,7 +296,7 @@ def indicator_rows(result: ScoreResult, iso3: str, lang: str) -> pd.DataFrame:
             "code": lines["code"].astype(str),
             "indicator": lines[name_col].astype(str),
             "value": pd.to_numeric(lines["raw"], errors="coerce"),
-            "unit": [_text(fw["unit"].get(c, "")) for c in lines["code"]],
+            "unit": [unit_label(_text(fw["unit"].get(c, "")), lang) for c in lines["code"]],
             "year": lines["year"].astype("Int64"),
             "normalised": pd.to_numeric(lines["normalised"], errors="coerce"),
             # A percentile needs a value: observed, or imputed (and then flagged).
@@ -342,7 +343,7 @@ def key_series(
                         "pillar": pillar,
                         "code": ind["code"],
                         "indicator": str(ind[name_col]),
-                        "unit": _text(ind["unit"]),
+                        "unit": unit_label(_text(ind["unit"]), lang),
                         "year": s["year"].astype(int).to_numpy(),
                         "value": s["value"].astype(float).to_numpy(),
                     }

@@ -106,3 +106,14 @@ def test_cli_brief_rejects_unknown_suffix_and_country(setup, tmp_path: Path, cap
     assert main(["brief", "SAU", "--out", str(tmp_path / "x.doc")]) == 2
     assert main(["brief", "XXX", "--out", str(tmp_path / "x.pdf")]) == 2
     assert "not a scored country" in capsys.readouterr().err
+
+
+def test_values_carry_their_units_in_each_language() -> None:
+    from risk.brief import with_unit
+
+    assert with_unit("47.8", "每百人", "zh-TW") == "47.8（每百人）"
+    assert with_unit("1", "0–1 分", "zh-TW") == "1（0–1 分）"
+    assert with_unit("622", "TWh／年", "zh-TW") == "622 TWh／年"
+    assert with_unit("1.0", "%／年", "zh-TW") == "1.0 %／年"
+    assert with_unit("47.8", "per 100 people", "en") == "47.8 per 100 people"
+    assert with_unit("3", "", "en") == "3"

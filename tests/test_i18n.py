@@ -23,3 +23,16 @@ def test_default_is_traditional_chinese() -> None:
     assert normalise_lang("zh_tw") == "zh-TW"
     assert normalise_lang(None) == "zh-TW"
     assert t("no.such.key") == "no.such.key"
+
+
+def test_every_framework_unit_has_a_chinese_label(datasets_dir) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from risk.i18n import unit_label
+
+    units = pd.read_csv(datasets_dir / "framework.csv")["unit"].dropna().unique()
+    missing = [u for u in units if f"unit.{u}" not in strings()]
+    assert missing == []
+    assert unit_label("per 100 people", "zh-TW") == "每百人"
+    assert unit_label("per 100 people", "en") == "per 100 people"
+    assert unit_label("furlongs", "zh-TW") == "furlongs"  # unknown units are shown as written
