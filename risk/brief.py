@@ -368,9 +368,15 @@ def _story(profile: Profile, lang: str, lim: Limits) -> list[Any]:
 
 
 def _sources(profile: Profile) -> str:
+    """The sources behind the weighted indicators, by title and publisher (as attribution asks);
+    an id the registry does not know (an uploaded source) is shown as it is."""
+    from risk.ingest.sources import SOURCES
+
     ind = profile.indicators
-    used = ind[(ind["weight"] > 0) & (ind["source"] != "")]["source"]
-    return ", ".join(sorted(set(used.astype(str))))
+    used = sorted(set(ind[(ind["weight"] > 0) & (ind["source"] != "")]["source"].astype(str)))
+    return "; ".join(
+        f"{SOURCES[s].title} ({SOURCES[s].publisher})" if s in SOURCES else s for s in used
+    )
 
 
 def _bar(value: float, region: float, income: float, width: float) -> Any:
