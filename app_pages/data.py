@@ -16,6 +16,7 @@ from risk.upload import (
     safe_csv,
     sha256_bytes,
 )
+from risk.versions import diff_summary
 from ui import state
 
 lang = state.lang()
@@ -86,40 +87,14 @@ with upload_tab:
             meta_json = st.session_state.get("data_meta_json", "")
             opts = (indicator.strip(), int(year) if year else None)
             report = _check(data, sha, file.name, opts, meta_json, store.data_version)
-            s = report.summary(lang)
             st.subheader(t("data.report.header", lang))
-            st.write(
-                t(
-                    "data.report.summary",
-                    lang,
-                    rows=s["rows_read"],
-                    format=s["format"] or "?",
-                    encoding=s["encoding"] or "?",
-                    layout=s["layout"],
-                    valid=s["rows_valid"],
-                    countries=s["countries_matched"],
-                    errors=s["error_count"],
-                    warnings=s["warning_count"],
-                )
-            )
+            st.write(report.summary_text(lang))
             (st.success if report.ok else st.error)(
                 t("data.report.ok" if report.ok else "data.report.blocked", lang)
             )
-            issues = report.issue_frame(lang)
-            issues["severity"] = issues["severity"].map(lambda v: t(f"data.severity.{v}", lang))
-            issues["code"] = issues["code"].map(lambda c: t(f"data.kind.{c}", lang))
-            issues["row"] = issues["row"].astype("string").fillna("—")
+            issues = report.issue_table(lang)
             st.dataframe(_cols(issues), hide_index=True, key="data_issues")
-            counts = pd.DataFrame(
-                [
-                    {
-                        "severity": t(f"data.severity.{k[0]}", lang),
-                        "code": t(f"data.kind.{k[1]}", lang),
-                        "count": n,
-                    }
-                    for k, n in report.issues.counts.items()
-                ]
-            )
+            counts = report.count_table(lang)
             if len(counts):
                 st.caption(t("data.report.counts", lang))
                 st.dataframe(_cols(counts), hide_index=True)
@@ -133,20 +108,7 @@ with upload_tab:
                 st.dataframe(_cols(report.matches), hide_index=True)
                 if report.unmatched:
                     st.caption(t("data.matches.unmatched", lang))
-                    st.dataframe(
-                        _cols(
-                            pd.DataFrame(
-                                {
-                                    "name": report.unmatched,
-                                    "suggestions": [
-                                        ", ".join(report.suggestions.get(n, []))
-                                        for n in report.unmatched
-                                    ],
-                                }
-                            )
-                        ),
-                        hide_index=True,
-                    )
+                    st.dataframe(_cols(report.unmatched_table()), hide_index=True)
                 if report.aggregates:
                     st.caption(t("data.matches.aggregates", lang))
                     st.dataframe(_cols(pd.DataFrame({"name": report.aggregates})), hide_index=True)
@@ -207,16 +169,7 @@ with versions_tab:
     if diff.empty:
         st.caption(t("data.diff.same", lang))
     else:
-        n = diff["change"].value_counts()
-        st.write(
-            t(
-                "data.diff.summary",
-                lang,
-                added=int(n.get("added", 0)),
-                removed=int(n.get("removed", 0)),
-                changed=int(n.get("changed", 0)),
-            )
-        )
+        st.write(diff_summary(diff, lang))
         st.dataframe(_cols(diff.head(5000)), hide_index=True, key="data_diff")
 
 with refresh_tab:

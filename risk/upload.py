@@ -805,6 +805,53 @@ class UploadReport:
         df["row"] = df["row"].astype("Int64")
         return df
 
+    def summary_text(self, lang: str) -> str:
+        """One sentence: what was read, how, and how many rows, countries and issues."""
+        s = self.summary(lang)
+        return t(
+            "data.report.summary",
+            lang,
+            rows=s["rows_read"],
+            format=s["format"] or "?",
+            encoding=s["encoding"] or "?",
+            layout=s["layout"],
+            valid=s["rows_valid"],
+            countries=s["countries_matched"],
+            errors=s["error_count"],
+            warnings=s["warning_count"],
+        )
+
+    def issue_table(self, lang: str) -> pd.DataFrame:
+        """The issues as shown to the analyst: severity and kind in words, "—" for file-level ones."""
+        df = self.issue_frame(lang)
+        df["severity"] = df["severity"].map(lambda v: t(f"data.severity.{v}", lang))
+        df["code"] = df["code"].map(lambda c: t(f"data.kind.{c}", lang))
+        df["row"] = df["row"].astype("string").fillna("—")
+        return df
+
+    def count_table(self, lang: str) -> pd.DataFrame:
+        """How many issues of each kind (the issue table keeps at most MAX_ITEMS_PER_CODE each)."""
+        return pd.DataFrame(
+            [
+                {
+                    "severity": t(f"data.severity.{sev}", lang),
+                    "code": t(f"data.kind.{code}", lang),
+                    "count": n,
+                }
+                for (sev, code), n in self.issues.counts.items()
+            ],
+            columns=["severity", "code", "count"],
+        )
+
+    def unmatched_table(self) -> pd.DataFrame:
+        """Country names nobody could match, with the closest known names."""
+        return pd.DataFrame(
+            {
+                "name": self.unmatched,
+                "suggestions": [", ".join(self.suggestions.get(n, [])) for n in self.unmatched],
+            }
+        )
+
     def summary(self, lang: str = "en") -> dict[str, Any]:
         """The JSON report of `python -m risk import --format json`."""
         counts: dict[str, dict[str, int]] = {"error": {}, "warning": {}}

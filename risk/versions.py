@@ -142,3 +142,17 @@ def preview_movers(
     out["_score"] = out["score_change"].abs().fillna(0)
     out = out.sort_values(["_ranked", "_order", "_score"], ascending=False)
     return out.reindex(columns=list(MOVER_COLUMNS)).reset_index(drop=True)
+
+
+def diff_summary(diff: pd.DataFrame, lang: str) -> str:
+    """One sentence counting a diff's added, removed and changed observations."""
+    from risk.i18n import t
+
+    n = diff["change"].value_counts() if len(diff) else pd.Series(dtype=int)
+    return t(
+        "data.diff.summary",
+        lang,
+        added=int(n.get("added", 0)),
+        removed=int(n.get("removed", 0)),
+        changed=int(n.get("changed", 0)),
+    )

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from risk.errors import UploadError
+from risk.i18n import t
 from risk.store import DuckDBStore, open_store
 from risk.upload import (
     Reference,
@@ -327,6 +328,18 @@ def test_row_level_errors_name_row_column_value_and_fix(ref: Reference) -> None:
     summary = report.summary()
     assert {"rows_read", "countries_matched", "unmatched", "errors", "warnings"} <= set(summary)
     assert summary["rows_read"] == 9
+    # what the Data page shows, in each language
+    shown = report.issue_table("zh-TW")
+    germny_row = shown[shown["value"] == "Germny"].iloc[0]
+    assert germny_row["row"] == "3" and germny_row["severity"] == t("data.severity.error", "zh-TW")
+    assert germny_row["code"] == t("data.kind.country_unmatched", "zh-TW")
+    file_level = shown[shown["code"] == t("data.kind.aggregate_skipped", "zh-TW")]
+    assert list(file_level["row"]) == ["—"]
+    counts = report.count_table("en")
+    assert counts["count"].sum() == sum(report.issues.counts.values())
+    assert report.unmatched_table().iloc[0]["name"] == "Germny"
+    assert report.unmatched_table().iloc[0]["suggestions"].startswith("DEU")
+    assert "9" in report.summary_text("en") and "9" in report.summary_text("zh-TW")
 
 
 def test_new_indicator_needs_metadata_and_warns_on_coverage(ref: Reference) -> None:

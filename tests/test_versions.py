@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from risk.errors import StoreError
+from risk.i18n import t
 from risk.ingest.common import write_parquet
 from risk.store import DuckDBStore
-from risk.versions import merged_framework, overlay, preview_movers
+from risk.versions import diff_summary, merged_framework, overlay, preview_movers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,6 +104,12 @@ def test_rollback_diff_and_pinned_views(tmp_path: Path, tiny: Path) -> None:
     assert diff.loc[("TWN", "x", 2023), "change"] == "added"
     assert store.diff(v2, v0).set_index("iso3").loc["TWN", "change"] == "removed"
     assert store.diff(v1, v1).empty
+    assert diff_summary(store.diff(v0, v2), "en") == t(
+        "data.diff.summary", "en", added=1, removed=0, changed=1
+    )
+    assert diff_summary(store.diff(v1, v1), "zh-TW") == t(
+        "data.diff.summary", "zh-TW", added=0, removed=0, changed=0
+    )
     store.rollback(v0, author="c")
     assert store.data_version == v0
     assert values(store)[("KOR", "x", 2023)] == 2.0
