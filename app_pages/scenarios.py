@@ -4,26 +4,25 @@ split of a budget across a shortlist. Every choice lives in the URL."""
 import pandas as pd
 import streamlit as st
 
-from risk.allocation import allocate
 from risk.errors import RiskError
 from risk.gates import reason_label
 from risk.i18n import t
 from risk.mapview import country_deck
 from risk.overview import legend_html
 from risk.scenarios import (
-    KINDS,
     QUERY_KEYS,
     ScenarioView,
     allocation_frame,
     allocation_inputs,
+    change_counts,
     change_legend,
     map_properties,
     movers,
-    param_key,
     parse_scenarios,
     run,
     scenario_label,
     scenarios_text,
+    state_table,
     top_eligible,
     view_from_widgets,
     widget_state,
@@ -31,6 +30,7 @@ from risk.scenarios import (
 from risk.share import from_query, to_query
 from risk.spec import ScoreSpec
 from ui import state, view
+from ui.scenario_controls import ScenarioChoices
 
 lang = state.lang()
 version = state.store().data_version
@@ -74,46 +74,8 @@ for w in warnings:
     st.warning(t("sc.link_warning", lang, detail=w))
 
 # -- scenarios -------------------------------------------------------------------------------
-blocs = [c.removeprefix("bloc_") for c in countries.columns if c.startswith("bloc_")]
-regions = sorted(countries["region"].dropna().unique())
-iso_options = list(countries.loc[countries["sovereign"], "iso3"])
-
-
-def label(x: str) -> str:
-    if x == "all":
-        return t("sc.target.all", lang)
-    if x in regions:
-        return t(f"region.{x}", lang)
-    return t(f"bloc.{x}", lang) if x in blocs else f"{names.get(x, x)} ({x})"
-
-
-NO_OP = {"shift": 0.0, "factor": 1.0}
-st.multiselect(
-    t("sc.pick", lang),
-    list(KINDS),
-    key="sc_kinds",
-    format_func=lambda k: t(f"sc.kind.{k}", lang),
-    placeholder=t("common.choose", lang),
-)
-for kind in ss["sc_kinds"]:
-    box = st.container(border=True)
-    box.markdown(f"**{t(f'sc.kind.{kind}', lang)}** — {t(f'sc.help.{kind}', lang)}")
-    for col, p in zip(box.columns(len(KINDS[kind].params)), KINDS[kind].params, strict=True):
-        key, text = param_key(kind, p.name), t(f"sc.param.{p.name}", lang)
-        if p.name == "iso3":
-            ss[key] = [c for c in ss.get(key, []) if c in iso_options]
-            col.multiselect(
-                text, iso_options, key=key, format_func=label, placeholder=t("common.choose", lang)
-            )
-        elif p.name == "target":
-            ss.setdefault(key, p.default or "all")
-            extra = [] if ss[key] in ["all", *regions, *blocs, *iso_options] else [ss[key]]
-            options = ["all", *regions, *blocs, *extra, *iso_options]
-            col.selectbox(text, options, key=key, format_func=label)
-        else:
-            ss.setdefault(key, float(p.default if p.default is not None else NO_OP[p.name]))
-            col.number_input(text, key=key, step=0.1 if p.name == "factor" else 0.5)
-
+choices = ScenarioChoices(countries, names, lang)
+choices.scenario_controls()
 current = view_from_widgets(ss)
 sc_text = scenarios_text(current.scenarios)
 try:
@@ -132,11 +94,8 @@ if not current.scenarios:
     st.info(t("sc.none", lang))
 else:
     st.markdown("\n".join(f"- {scenario_label(sc.to_text(), lang)}" for sc in current.scenarios))
-    gated = table["eligible_before"] & ~table["eligible"].astype(bool)
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("sc.metric.newly_ineligible", lang), int(gated.sum()))
-    c2.metric(t("sc.metric.up", lang), int((table["rank_change"] > 0).sum()))
-    c3.metric(t("sc.metric.down", lang), int((table["rank_change"] < 0).sum()))
+    for col, (key, n) in zip(st.columns(3), change_counts(table).items(), strict=True):
+        col.metric(t(f"sc.metric.{key}", lang), n)
     st.subheader(t("sc.movers", lang))
     moved = movers(table.assign(reason=[reason_label(r, lang) for r in table["reason"]]), 10)[
         list(cols)
@@ -157,33 +116,12 @@ with st.expander(t("sc.table", lang), expanded=not current.scenarios):
 st.header(t("sc.alloc.heading", lang))
 st.caption(t("sc.alloc.intro", lang))
 ranked = top_eligible(table, len(table))
-ss["al_short"] = [c for c in ss.get("al_short", []) if c in iso_options]
-c1, c2, c3 = st.columns([4, 1, 1])
-short_options = ranked + [c for c in iso_options if c not in ranked]
-c1.multiselect(
-    t("sc.alloc.shortlist", lang),
-    short_options,
-    key="al_short",
-    format_func=label,
-    placeholder=t("common.choose", lang),
-)
-c2.number_input(t("sc.alloc.top_n", lang), 1, 50, key="al_top")
-c3.number_input(t("sc.alloc.budget", lang), min_value=0.0, key="al_budget")
-c1, c2, c3, c4, c5 = st.columns(5)
-c1.slider(t("sc.alloc.max_share", lang), 1, 100, key="al_maxc")
-c2.slider(t("sc.alloc.max_region", lang), 1, 100, key="al_maxr")
-c3.slider(t("sc.alloc.min_financial", lang), 0.0, 100.0, key="al_minfin")
-c4.slider(t("sc.alloc.risk_aversion", lang), 0.0, 1.0, step=0.05, key="al_ra")
-c5.slider(t("sc.alloc.tail", lang), 1, 100, key="al_tail")
+choices.allocation_controls(ranked)
 current = view_from_widgets(ss)
 shortlist = current.shortlist or tuple(ranked[: current.top_n])
 try:
     inputs, today_in = (draws(spec_json, version, s, shortlist) for s in (sc_text, ""))
-    results = [
-        allocate(i.draws, current.budget, i.iso3, eligible=i.eligible, regions=i.regions,
-                 financial=i.financial, states=i.states, limits=current.limits)
-        for i in (inputs, today_in)
-    ]  # fmt: skip
+    results = [i.allocate(current.budget, current.limits) for i in (inputs, today_in)]
 except RiskError as exc:
     st.error(t("sc.alloc.error", lang, detail=str(exc)))
     results = []
@@ -199,21 +137,16 @@ if results:
         before, now = f"{today.expected_score:.1f}", f"{result.expected_score:.1f}"
         st.caption(t("sc.alloc.change", lang, today=before, now=now))
     frame = allocation_frame(result, today, inputs, lang)
-    frame["iso3"] = frame["iso3"].map(label)
+    frame["iso3"] = frame["iso3"].map(choices.label)
     frame["region"] = frame["region"].map(lambda r: t(f"region.{r}", lang))
     col_labels = {c: t(f"sc.col.{'name' if c == 'iso3' else c}", lang) for c in frame.columns}
     st.dataframe(frame.round(2), hide_index=True, key="al_table", column_config=col_labels)
-    states = pd.DataFrame(
-        {
-            "state": [scenario_label(s, lang) for s in result.by_state],
-            "score": list(result.by_state.values()),
-        }
-    )
+    states = state_table(result, lang)
     state_labels = {"state": t("sc.alloc.state", lang), "score": t("sc.alloc.state_score", lang)}
     st.dataframe(states.round(2), hide_index=True, key="al_states", column_config=state_labels)
     if result.binding:
         parts = [b.partition(":") for b in result.binding]
-        items = [f"{t(f'sc.bound.{k}', lang)} {label(v)}" for k, _, v in parts]
+        items = [f"{t(f'sc.bound.{k}', lang)} {choices.label(v)}" for k, _, v in parts]
         st.caption(t("sc.alloc.binding", lang, items="; ".join(items)))
 with st.expander(t("sc.alloc.method", lang)):
     st.markdown(t("sc.alloc.method_text", lang))

@@ -517,6 +517,16 @@ def run(
     return ScenarioRun(tuple(scenarios), before, after, compare(before, after), after_world.notes)
 
 
+def change_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many countries a scenario made ineligible, moved up and moved down."""
+    gated = table["eligible_before"].astype(bool) & ~table["eligible"].astype(bool)
+    return {
+        "newly_ineligible": int(gated.sum()),
+        "up": int((table["rank_change"] > 0).sum()),
+        "down": int((table["rank_change"] < 0).sum()),
+    }
+
+
 def movers(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The biggest movers: countries whose rank changed most, then those whose eligibility did."""
     t = table.assign(
@@ -581,6 +591,21 @@ class AllocationInputs:
     regions: tuple[str, ...]
     financial: np.ndarray  # lowest financial-pillar score across the worlds
     reasons: dict[str, tuple[str, str]]  # iso3 -> (gate reason, first world where it applies)
+
+    def allocate(self, budget: float, limits: Limits) -> Allocation:
+        """The mean-CVaR split of `budget` across this shortlist, in these worlds."""
+        from risk.allocation import allocate
+
+        return allocate(
+            self.draws,
+            budget,
+            self.iso3,
+            eligible=self.eligible,
+            regions=self.regions,
+            financial=self.financial,
+            states=self.states,
+            limits=limits,
+        )
 
     def reason_text(self, iso3: str) -> str:
         """Why a country is not eligible, in plain English ("" if it is)."""
@@ -900,6 +925,16 @@ def view_from_widgets(values: Any) -> ScenarioView:
             risk_aversion=float(values.get("al_ra", 0.5)),
             tail=values.get("al_tail", 5) / 100,
         ),
+    )
+
+
+def state_table(result: Allocation, lang: str) -> pd.DataFrame:
+    """The allocation's expected score in each world (today, then each scenario)."""
+    return pd.DataFrame(
+        {
+            "state": [scenario_label(s, lang) for s in result.by_state],
+            "score": list(result.by_state.values()),
+        }
     )
 
 

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "scenarios"))
 import scenario_world as sw  # noqa: E402
 
 from risk import scenarios as S  # noqa: E402
+from risk.allocation import Limits  # noqa: E402
 from risk.scoring import engine, rank_desc  # noqa: E402
 from risk.spec import ScoreSpec  # noqa: E402
 
@@ -196,6 +197,10 @@ def test_compare_columns_and_sign() -> None:
     assert (moved["rank_change"] == moved["rank_before"] - moved["rank"]).all()
     m = S.movers(t.reset_index(), 5)
     assert "CCC" in set(m["iso3"])  # newly ineligible countries are listed among the movers
+    counts = S.change_counts(t.reset_index())
+    assert counts["newly_ineligible"] == 1  # CCC
+    assert counts["up"] == int((moved["rank_change"] > 0).sum())
+    assert counts["down"] == int((moved["rank_change"] < 0).sum())
 
 
 # -- properties ----------------------------------------------------------------------------
@@ -280,6 +285,11 @@ def test_allocation_inputs_cover_every_world() -> None:
     ddd = ai.draws[ai.states == "diffusion-tiers", 2]
     assert (ddd == 0).all()
     assert ai.regions == ("Asia", "Asia", "Africa", "Americas")
+    split = ai.allocate(100.0, Limits(max_share=0.6))
+    assert split.amounts.sum() == pytest.approx(100.0)
+    assert split.amounts[1] == split.amounts[2] == 0  # BBB and DDD get nothing
+    by_world = S.state_table(split, "en")
+    assert len(by_world) == 4 and by_world["score"].notna().all()
 
 
 def test_allocation_inputs_reject_unknown_countries() -> None:
