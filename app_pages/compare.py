@@ -41,7 +41,7 @@ def _pick() -> None:
 def _table(frame, key: str, **config) -> None:  # type: ignore[no-untyped-def]
     """A table with translated headers (cells are data: st.dataframe renders them as text)."""
     labels = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
-    st.dataframe(frame, hide_index=True, key=key, column_config=labels | config)
+    st.dataframe(frame, hide_index=True, key=state.lang_key(key), column_config=labels | config)
 
 
 st.title(t("compare.title", lang))
@@ -115,6 +115,6 @@ def _mark_best(row):  # type: ignore[no-untyped-def]
 st.dataframe(
     table.style.apply(_mark_best, axis=1).format({c: "{:.4g}" for c in codes}, na_rep="–"),
     hide_index=True,
-    key="compare_indicators",
+    key=state.lang_key("compare_indicators"),
     column_config={c: t(f"profile.col.{c}", lang) for c in table.columns if c not in codes},
 )

@@ -93,7 +93,7 @@ with upload_tab:
                 t("data.report.ok" if report.ok else "data.report.blocked", lang)
             )
             issues = report.issue_table(lang)
-            st.dataframe(_cols(issues), hide_index=True, key="data_issues")
+            st.dataframe(_cols(issues), hide_index=True, key=state.lang_key("data_issues"))
             counts = report.count_table(lang)
             if len(counts):
                 st.caption(t("data.report.counts", lang))
@@ -128,7 +128,9 @@ with upload_tab:
                     if movers.empty:
                         st.caption(t("data.preview.none", lang))
                     else:
-                        st.dataframe(_cols(movers), hide_index=True, key="data_movers")
+                        st.dataframe(
+                            _cols(movers), hide_index=True, key=state.lang_key("data_movers")
+                        )
                 except RiskError as exc:
                     st.warning(t("data.preview.unavailable", lang, reason=exc.message))
             note = st.text_input(t("data.publish.note", lang), key="data_note")
@@ -150,7 +152,7 @@ with versions_tab:
         ["version", "current", "created_at", "author", "action", "file_name", "rows_added"]
         + ["rows_replaced", "rows_total", "sha256", "note"]
     ]
-    st.dataframe(_cols(shown), hide_index=True, key="data_versions")
+    st.dataframe(_cols(shown), hide_index=True, key=state.lang_key("data_versions"))
     ids = versions["version"].tolist()
     pick = st.selectbox(t("data.versions.pick", lang), ids, key="data_version_pick")
     st.caption(t("data.versions.link", lang))
@@ -170,7 +172,7 @@ with versions_tab:
         st.caption(t("data.diff.same", lang))
     else:
         st.write(diff_summary(diff, lang))
-        st.dataframe(_cols(diff.head(5000)), hide_index=True, key="data_diff")
+        st.dataframe(_cols(diff.head(5000)), hide_index=True, key=state.lang_key("data_diff"))
 
 with refresh_tab:
     st.caption(t("data.refresh.help", lang))

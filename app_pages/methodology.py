@@ -50,10 +50,10 @@ for warning in result.warnings:
 
 st.subheader(t("method.framework_heading", lang))
 st.caption(t("method.framework_caption", lang))
-st.dataframe(m.framework_table(fw, lang), hide_index=True, key="method_framework")
+st.dataframe(m.framework_table(fw, lang), hide_index=True, key=state.lang_key("method_framework"))
 
 st.subheader(t("method.presets_heading", lang))
-st.dataframe(m.presets_table(fw, lang), hide_index=True, key="method_presets")
+st.dataframe(m.presets_table(fw, lang), hide_index=True, key=state.lang_key("method_presets"))
 
 st.subheader(t("method.steps_heading", lang))
 for step in m.STEPS:
@@ -61,7 +61,7 @@ for step in m.STEPS:
 
 st.subheader(t("method.sources_heading", lang))
 st.caption(t("method.sources_caption", lang))
-st.dataframe(m.sources_table(fw, lang), hide_index=True, key="method_sources")
+st.dataframe(m.sources_table(fw, lang), hide_index=True, key=state.lang_key("method_sources"))
 
 st.subheader(t("method.diagnostics_heading", lang))
 corr, flags, audit = m.diagnostics(result)
@@ -73,7 +73,7 @@ else:
     st.dataframe(
         flags.round(2),
         hide_index=True,
-        key="method_flags",
+        key=state.lang_key("method_flags"),
         column_config={c: t(f"method.col.{c}", lang) for c in ("flag", "pillar", "a", "b", "r")},
     )
 st.markdown(f"**{t('method.drop_one', lang)}**")
@@ -81,7 +81,7 @@ audit["pillar"] = audit["pillar"].map(lambda p: m.pillar_label(p, lang))
 st.dataframe(
     audit.round(2),
     hide_index=True,
-    key="method_drop_one",
+    key=state.lang_key("method_drop_one"),
     column_config={
         "mean_abs_shift": t("method.col.mean_shift", lang),
         "max_shift": t("method.col.max_shift", lang),
@@ -91,9 +91,9 @@ st.dataframe(
     },
 )
 with st.expander(t("method.corr_matrix", lang)):
-    st.dataframe(corr.round(2), key="method_corr")
+    st.dataframe(corr.round(2), key=state.lang_key("method_corr"))
 
 st.subheader(t("method.face_heading", lang))
 st.caption(t("method.face_caption", lang))
-st.dataframe(m.top_by_preset(eng, spec, lang), key="method_top")
+st.dataframe(m.top_by_preset(eng, spec, lang), key=state.lang_key("method_top"))
 st.markdown(t("method.face_notes", lang))

@@ -100,7 +100,7 @@ else:
     moved = movers(table.assign(reason=[reason_label(r, lang) for r in table["reason"]]), 10)[
         list(cols)
     ].rename(columns=cols)
-    st.dataframe(moved, hide_index=True, key="sc_movers", column_config=headers)
+    st.dataframe(moved, hide_index=True, key=state.lang_key("sc_movers"), column_config=headers)
     st.subheader(t("sc.map", lang))
     deck = country_deck(
         state.geometry(), map_properties(table, lang), "{name} ({iso3})\n{change_text}"
@@ -110,7 +110,7 @@ else:
 table["reason"] = [reason_label(r, lang) for r in table["reason"]]
 with st.expander(t("sc.table", lang), expanded=not current.scenarios):
     full = table[list(cols)].rename(columns=cols)
-    st.dataframe(full, hide_index=True, key="sc_table", column_config=headers)
+    st.dataframe(full, hide_index=True, key=state.lang_key("sc_table"), column_config=headers)
 
 # -- allocation ------------------------------------------------------------------------------
 st.header(t("sc.alloc.heading", lang))
@@ -140,10 +140,17 @@ if results:
     frame["iso3"] = frame["iso3"].map(choices.label)
     frame["region"] = frame["region"].map(lambda r: t(f"region.{r}", lang))
     col_labels = {c: t(f"sc.col.{'name' if c == 'iso3' else c}", lang) for c in frame.columns}
-    st.dataframe(frame.round(2), hide_index=True, key="al_table", column_config=col_labels)
+    st.dataframe(
+        frame.round(2), hide_index=True, key=state.lang_key("al_table"), column_config=col_labels
+    )
     states = state_table(result, lang)
     state_labels = {"state": t("sc.alloc.state", lang), "score": t("sc.alloc.state_score", lang)}
-    st.dataframe(states.round(2), hide_index=True, key="al_states", column_config=state_labels)
+    st.dataframe(
+        states.round(2),
+        hide_index=True,
+        key=state.lang_key("al_states"),
+        column_config=state_labels,
+    )
     if result.binding:
         parts = [b.partition(":") for b in result.binding]
         items = [f"{t(f'sc.bound.{k}', lang)} {choices.label(v)}" for k, _, v in parts]

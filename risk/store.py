@@ -47,6 +47,9 @@ STORE_FILE = "risk.duckdb"
 SCHEMA = "2"  # layout of the internal tables; a store with another layout is rebuilt
 CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
 LOCK_TIMEOUT_S = float(os.environ.get("RISK_STORE_TIMEOUT", "120"))
+# DuckDB shares one database instance per file within a process; two threads opening the same file
+# at the same moment can collide ("Unique file handle conflict"), so opening is one at a time.
+_OPEN_LOCK = threading.Lock()
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 Progress = Callable[[str], None]
@@ -235,8 +238,10 @@ class Store(Protocol):
 
 
 def _is_lock_error(exc: BaseException) -> bool:
+    """Another holder has the file for now: worth waiting and trying again."""
     text = str(exc).lower()
-    return "lock" in text and ("conflicting" in text or "could not set" in text)
+    held = "lock" in text and ("conflicting" in text or "could not set" in text)
+    return held or "unique file handle conflict" in text
 
 
 def _now() -> datetime:
@@ -275,7 +280,8 @@ class DuckDBStore:
         delay = 0.01
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=self.read_only, config=CONFIG)
+                with _OPEN_LOCK:
+                    con = duckdb.connect(str(self.path), read_only=self.read_only, config=CONFIG)
                 break
             except duckdb.Error as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:

@@ -34,8 +34,40 @@ def lang() -> str:
     return str(st.session_state.get(Keys.LANG, DEFAULT_LANG))
 
 
+# Choice widgets whose options are shown through a translation (format_func). Streamlit's browser
+# side keeps the label it last showed, so after a language change their values are written back
+# once, which makes it draw them again in the new language.
+LABELLED_WIDGETS = (
+    "preset", "normalisation", "aggregation", "imputation", "outliers", "f_region",
+    "f_subregion", "f_income", "f_bloc", "f_tw", "f_elig", "metric", "layers",
+    "method_preset", "method_norm", "method_agg", "sc_kinds", "al_short",
+)  # fmt: skip
+
+
+def _labelled_keys() -> list[str]:
+    from risk.scenarios import KINDS, param_key
+
+    params = [
+        param_key(kind, p.name)
+        for kind, spec in KINDS.items()
+        for p in spec.params
+        if p.name in ("target", "iso3")
+    ]
+    return [*LABELLED_WIDGETS, *params]
+
+
 def _on_language() -> None:
-    st.session_state[Keys.LANG] = st.session_state[Keys.LANG_WIDGET]
+    ss = st.session_state
+    ss[Keys.LANG] = ss[Keys.LANG_WIDGET]
+    for key in _labelled_keys():
+        if key in ss:
+            ss[key] = ss[key]
+
+
+def lang_key(name: str) -> str:
+    """A widget key that changes with the language: tables size their columns on first draw, so a
+    table drawn again in another language starts afresh."""
+    return f"{name}.{lang()}"
 
 
 def language_selector() -> str:

@@ -65,3 +65,25 @@ def test_language_switch_in_url(page, app_server: str, requests_seen: list[str])
     wait_ready(page, "AI 基礎設施市場篩選儀表板")
     assert "lang=zh-TW" in page.url
     assert external(requests_seen) == []
+
+
+def test_switching_language_back_and_forth_relabels_choices(page, app_server: str) -> None:  # type: ignore[no-untyped-def]
+    """Choice widgets show their options in the new language, and switching back works too."""
+    page.set_viewport_size({"width": 1400, "height": 1200})
+    page.goto(app_server + "/")
+    wait_ready(page, "AI 基礎設施市場篩選儀表板")
+    sidebar = page.locator("[data-testid=stSidebar]")
+    for language, title, preset, metric in [
+        ("English", "AI-infrastructure market screening", "Balanced", "Index score"),
+        ("繁體中文", "AI 基礎設施市場篩選儀表板", "均衡", "綜合分數"),
+        ("English", "AI-infrastructure market screening", "Balanced", "Index score"),
+    ]:
+        sidebar.get_by_text(language, exact=True).first.click()
+        wait_ready(page, title)
+        page.wait_for_timeout(300)
+        page.wait_for_selector(READY, timeout=30_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+        shown = sidebar.locator("[data-testid=stSelectbox] input").first.input_value()
+        assert shown == preset  # the preset, in the sidebar
+        main = page.locator("[data-testid=stMain] [data-testid=stSelectbox] input").first
+        assert main.input_value() == metric  # the map colouring
