@@ -8,7 +8,15 @@ from risk.brief import MIME, brief, brief_file_name
 from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import t
-from risk.profile import TABLES, build_profile, md_text, pillar_chart, scored_iso3, series_chart
+from risk.profile import (
+    TABLES,
+    build_profile,
+    fmt_number,
+    md_text,
+    pillar_chart,
+    scored_iso3,
+    series_chart,
+)
 from risk.share import from_query
 from risk.spec import ScoreSpec
 from ui import state, view
@@ -32,9 +40,13 @@ def _pick() -> None:
 
 
 def _table(where, frame, key: str, **config) -> None:  # type: ignore[no-untyped-def]
-    """A table with translated headers (cells are data: st.dataframe renders them as text)."""
+    """A table with translated headers (cells are data: st.dataframe renders them as text);
+    "none" in words when there is nothing to list."""
+    if frame.empty:
+        where.caption(t("profile.none", lang))
+        return
     labels = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
-    where.dataframe(frame, hide_index=True, key=key, column_config=labels | config)
+    where.dataframe(frame, hide_index=True, key=state.lang_key(key), column_config=labels | config)
 
 
 st.title(t("profile.title", lang))
@@ -134,11 +146,16 @@ if not profile.taiwan.empty:
 st.subheader(t("profile.indicators", lang))
 st.caption(t("profile.indicators_help", lang))
 number = st.column_config.NumberColumn
+indicators = profile.indicators.assign(
+    pillar=[labels.get(p, p) for p in profile.indicators["pillar"]],
+    value=[fmt_number(v, lang) for v in profile.indicators["value"]],  # 2.16 trillion, 2.16兆
+)
 _table(
     st,
-    profile.indicators.assign(pillar=[labels.get(p, p) for p in profile.indicators["pillar"]]),
+    indicators,
     "indicator_table",
-    value=number(t("profile.col.value", lang), format="%.4g"),
+    indicator=st.column_config.TextColumn(t("profile.col.indicator", lang), width=260),
+    unit=st.column_config.TextColumn(t("profile.col.unit", lang), width=150),
     normalised=number(t("profile.col.normalised", lang), format="%.1f"),
     percentile=number(t("profile.col.percentile", lang), format="%.0f"),
     weight=number(t("profile.col.weight", lang), format="%.3f"),
@@ -151,7 +168,12 @@ if not profile.series.empty:
 # -- infrastructure and policy ---------------------------------------------------------------
 left, right = st.columns(2)
 left.subheader(t("profile.cloud", lang))
-_table(left, profile.cloud, "cloud_table")
+cloud = profile.cloud
+_table(
+    left,
+    cloud.assign(provider_origin=[t(f"origin.{o}", lang) for o in cloud["provider_origin"]]),
+    "cloud_table",
+)
 right.subheader(t("profile.landings", lang))
 _table(right, profile.landings, "landing_table")
 st.subheader(t("profile.policy", lang))

@@ -606,18 +606,27 @@ def pillar_chart(pillars: pd.DataFrame, labels: Mapping[str, str]) -> Any:
     return (bars + ticks).properties(height=44 * len(order))
 
 
+AXIS_NUMBER = "abs(datum.value) >= 1e6 ? format(datum.value, '.3~s') : format(datum.value, ',.3~g')"
+
+
 def series_chart(series: pd.DataFrame) -> Any:
     """Small multiples of the key indicators over time (each with its own y scale)."""
     import altair as alt
 
-    data = series.assign(label=series["indicator"] + " (" + series["unit"] + ")")
+    data = series.assign(label=series["indicator"])  # the name already says its unit and scale
     return (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
             x=alt.X("year:Q", axis=alt.Axis(format="d"), title=None),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-            tooltip=["label:N", "year:Q", alt.Tooltip("value:Q", format=",.4g")],
+            y=alt.Y(
+                "value:Q",
+                title=None,
+                scale=alt.Scale(zero=False),
+                # 2T rather than 2,000,000,000,000; small values as they are (0.61, not 610m)
+                axis=alt.Axis(labelExpr=AXIS_NUMBER),
+            ),
+            tooltip=["label:N", "year:Q", alt.Tooltip("value:Q", format=",.4~g")],
         )
         .properties(width=260, height=150)
         .facet(facet=alt.Facet("label:N", title=None), columns=2)
