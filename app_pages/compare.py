@@ -1,5 +1,7 @@
 """Compare two to five countries: pillars, indicators (best marked) and why one ranks above another."""
 
+from functools import partial
+
 import streamlit as st
 
 from risk.framework import PILLARS
@@ -13,6 +15,7 @@ from risk.profile import (
     compare_indicators,
     compare_pillars,
     compare_summary,
+    fmt_number,
     md_text,
     rank_reasons,
     scored_iso3,
@@ -113,7 +116,9 @@ def _mark_best(row):  # type: ignore[no-untyped-def]
 
 
 st.dataframe(
-    table.style.apply(_mark_best, axis=1).format({c: "{:.4g}" for c in codes}, na_rep="–"),
+    table.style.apply(_mark_best, axis=1).format(
+        {c: partial(fmt_number, lang=lang) for c in codes}  # 1.87兆, 2.16 trillion
+    ),
     hide_index=True,
     key=state.lang_key("compare_indicators"),
     column_config={c: t(f"profile.col.{c}", lang) for c in table.columns if c not in codes},

@@ -586,7 +586,7 @@ def pillar_chart(pillars: pd.DataFrame, labels: Mapping[str, str]) -> Any:
     long["series_label"] = long["series"].map(lambda s: labels.get(s, s))
     order = [labels.get(p, p) for p in pillars["pillar"]]
     base = alt.Chart(long).encode(
-        y=alt.Y("pillar_label:N", sort=order, title=None),
+        y=alt.Y("pillar_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("value:Q", scale=alt.Scale(domain=[0, 100]), title=None),
         tooltip=["pillar_label:N", "series_label:N", alt.Tooltip("value:Q", format=".1f")],
     )
@@ -640,14 +640,27 @@ def compare_chart(long: pd.DataFrame, labels: Mapping[str, str]) -> Any:
 
     data = long.assign(pillar_label=long["pillar"].map(lambda p: labels.get(p, p)))
     order = list(dict.fromkeys(data["pillar_label"]))
+    # colours follow the order the countries were picked in, whatever the language of their names
+    countries = list(dict.fromkeys(data["name"]))
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("pillar_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("name:N"),
+            x=alt.X(
+                "pillar_label:N",
+                sort=order,
+                title=None,
+                axis=alt.Axis(labelAngle=0, labelLimit=220),
+            ),
+            xOffset=alt.XOffset("name:N", sort=countries),
             y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 100]), title=None),
-            color=alt.Color("name:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "name:N",
+                title=None,
+                sort=countries,
+                scale=alt.Scale(domain=countries),
+                legend=alt.Legend(orient="bottom"),
+            ),
             tooltip=["name:N", "pillar_label:N", alt.Tooltip("value:Q", format=".1f")],
         )
         .properties(height=320)
