@@ -16,7 +16,7 @@ from risk.upload import (
     safe_csv,
     sha256_bytes,
 )
-from risk.versions import diff_summary
+from risk.versions import diff_summary, versions_table
 from ui import state
 
 lang = state.lang()
@@ -148,10 +148,7 @@ with upload_tab:
 
 with versions_tab:
     versions = store.versions()
-    shown = versions[
-        ["version", "current", "created_at", "author", "action", "file_name", "rows_added"]
-        + ["rows_replaced", "rows_total", "sha256", "note"]
-    ]
+    shown = versions_table(versions, lang)
     st.dataframe(_cols(shown), hide_index=True, key=state.lang_key("data_versions"))
     ids = versions["version"].tolist()
     pick = st.selectbox(t("data.versions.pick", lang), ids, key="data_version_pick")

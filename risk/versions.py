@@ -156,3 +156,26 @@ def diff_summary(diff: pd.DataFrame, lang: str) -> str:
         removed=int(n.get("removed", 0)),
         changed=int(n.get("changed", 0)),
     )
+
+
+VERSION_COLUMNS = (
+    "version", "current", "created_at", "author", "action", "file_name", "rows_added",
+    "rows_replaced", "rows_total", "sha256", "note",
+)  # fmt: skip
+
+
+def versions_table(versions: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The version history as the Data page shows it: actions and the system author in words,
+    blanks where a version has no file, note or row counts."""
+    from risk.i18n import strings, t
+
+    def words(prefix: str, value: object) -> object:
+        key = f"{prefix}.{value}"
+        return t(key, lang) if key in strings() else value
+
+    out = versions[list(VERSION_COLUMNS)].copy()
+    out["action"] = [words("data.action", a) for a in out["action"]]
+    out["author"] = [words("data.author", a) for a in out["author"]]
+    for col in ("file_name", "sha256", "note"):
+        out[col] = out[col].astype("string").fillna("")
+    return out

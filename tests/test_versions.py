@@ -19,7 +19,13 @@ from risk.errors import StoreError
 from risk.i18n import t
 from risk.ingest.common import write_parquet
 from risk.store import DuckDBStore
-from risk.versions import diff_summary, merged_framework, overlay, preview_movers
+from risk.versions import (
+    diff_summary,
+    merged_framework,
+    overlay,
+    preview_movers,
+    versions_table,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,6 +128,10 @@ def test_rollback_diff_and_pinned_views(tmp_path: Path, tiny: Path) -> None:
     assert store.data_version == v2
     events = store.events()
     assert events["action"].tolist()[-2:] == ["rollback", "rollback"]
+    shown = versions_table(store.versions(), "zh-TW")
+    assert set(shown["action"]) <= {t(f"data.action.{a}", "zh-TW") for a in ("bundled", "publish")}
+    assert t("data.author.system", "zh-TW") in set(shown["author"])
+    assert not shown[["file_name", "sha256", "note"]].isna().any().any()  # blanks, not None
     with pytest.raises(StoreError, match="no data version"):
         store.rollback("v9999-nothere", author="c")
 
