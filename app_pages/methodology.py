@@ -70,6 +70,7 @@ if flags.empty:
     st.write(t("method.no_flags", lang))
 else:
     flags["flag"] = flags["flag"].map(lambda f: t(f"method.flag.{f}", lang))
+    flags["pillar"] = flags["pillar"].map(lambda p: m.pillar_label(p, lang))
     st.dataframe(
         flags.round(2),
         hide_index=True,
