@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from risk import methodology as m
+from risk.framework import PILLARS
 from risk.i18n import t
 from risk.spec import AGGREGATIONS, NORMALISATIONS, ScoreSpec
 from ui import state
@@ -70,7 +71,8 @@ if flags.empty:
     st.write(t("method.no_flags", lang))
 else:
     flags["flag"] = flags["flag"].map(lambda f: t(f"method.flag.{f}", lang))
-    flags["pillar"] = flags["pillar"].map(lambda p: m.pillar_label(p, lang))
+    # a weak-link flag pairs an indicator with its pillar: name the pillar in words
+    flags["b"] = [m.pillar_label(b, lang) if b in PILLARS else b for b in flags["b"]]
     st.dataframe(
         flags.round(2),
         hide_index=True,
