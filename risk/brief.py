@@ -147,13 +147,20 @@ def status_lines(profile: Profile, lang: str) -> list[str]:
     ]
     lines.append(f"{t('profile.blocs', lang)}: " + ("、".join(blocs) or t("profile.none", lang)))
     yes, no = t("common.yes", lang), t("common.no", lang)
-    flags = "　".join(
+    flags = "; ".join(
         f"{t(f'profile.flag.{k}', lang)}: {yes if v else no}" for k, v in profile.flags.items()
     )
     lines.append(flags)
     if profile.penalty > 0:
         lines.append(t("profile.penalty", lang, points=f"{profile.penalty:g}"))
-    return [line.replace("、", ", ") if lang == "en" else line for line in lines]
+    return [_punctuate(line, lang) for line in lines]
+
+
+def _punctuate(line: str, lang: str) -> str:
+    """Chinese punctuation in Chinese (：；), English in English (", " for 、)."""
+    if lang == "en":
+        return line.replace("、", ", ")
+    return line.replace(": ", "：").replace("; ", "；")
 
 
 def infrastructure_line(profile: Profile, lang: str) -> str:
@@ -164,9 +171,10 @@ def infrastructure_line(profile: Profile, lang: str) -> str:
     else:
         counts = cloud.groupby(["provider_origin", "provider"]).size()
         regions = ", ".join(f"{prov} {n}" for (_, prov), n in counts.items())
-    return (
-        f"{t('profile.cloud', lang)} ({len(cloud)}): {regions}　"
-        f"{t('profile.landings', lang)}: {len(profile.landings)}"
+    return _punctuate(
+        f"{t('profile.cloud', lang)} ({len(cloud)}): {regions}; "
+        f"{t('profile.landings', lang)}: {len(profile.landings)}",
+        lang,
     )
 
 
@@ -194,7 +202,8 @@ def _indicator_cell(r: Any, lang: str, chars: int) -> str:
     year = "" if pd.isna(r.year) else f", {int(r.year)}"
     star = " *" if r.imputed else ""
     value = with_unit(fmt_number(r.value, lang), r.unit, lang)
-    return f"{_clip(r.indicator, chars // 2)}: {value}{year}{star} — P{r.percentile:.0f}"
+    cell = f"{_clip(r.indicator, chars // 2)}: {value}{year}{star} — P{r.percentile:.0f}"
+    return _punctuate(cell, lang)
 
 
 def policy_picks(profile: Profile, n: int) -> pd.DataFrame:
