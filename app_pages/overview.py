@@ -16,10 +16,11 @@ from risk.overview import (
     legend,
     legend_html,
     map_properties,
+    search_hint,
     table_view,
     tooltip_text,
 )
-from risk.share import save_view
+from risk.share import Filters, save_view
 from ui import state, view
 
 lang = state.lang()
@@ -113,6 +114,14 @@ st.caption(
         version=version,
     )
 )
+hint = None
+if current.filters.search.strip():
+    everything = Filters(search=current.filters.search, eligibility="all")
+    hint = search_hint(
+        current.filters.search, apply_filters(store, ranked, everything), shown, countries, lang
+    )
+if hint:
+    st.info(hint)
 if shown.empty:
     st.info(t("overview.none_match", lang))
 else:

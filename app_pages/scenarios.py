@@ -140,13 +140,18 @@ if results:
     frame["iso3"] = frame["iso3"].map(choices.label)
     frame["region"] = frame["region"].map(lambda r: t(f"region.{r}", lang))
     col_labels = {c: t(f"sc.col.{'name' if c == 'iso3' else c}", lang) for c in frame.columns}
+    # scores to one decimal, as in the metrics above; money to two, shares to one
+    rounding = {"financial": 1, "amount_today": 2, "amount": 2, "share": 1}
     st.dataframe(
-        frame.round(2), hide_index=True, key=state.lang_key("al_table"), column_config=col_labels
+        frame.round(rounding),
+        hide_index=True,
+        key=state.lang_key("al_table"),
+        column_config=col_labels,
     )
     states = state_table(result, lang)
     state_labels = {"state": t("sc.alloc.state", lang), "score": t("sc.alloc.state_score", lang)}
     st.dataframe(
-        states.round(2),
+        states.round(1),
         hide_index=True,
         key=state.lang_key("al_states"),
         column_config=state_labels,

@@ -48,8 +48,11 @@ def filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
         where.append("coalesce(s.coverage, 0) >= $mincov")
         params["mincov"] = float(filters.min_coverage)
     if filters.search.strip():
+        # 台 and 臺 are the same character in everyday writing (台灣 finds 臺灣)
         where.append(
-            "(contains(lower(c.name_en), lower($q)) OR contains(c.name_zh_tw, $q) OR lower(c.iso3) = lower($q))"
+            "(contains(lower(c.name_en), lower($q))"
+            " OR contains(replace(c.name_zh_tw, '台', '臺'), replace($q, '台', '臺'))"
+            " OR lower(c.iso3) = lower($q))"
         )
         params["q"] = filters.search.strip()
     return (" AND ".join(where) or "TRUE"), params

@@ -284,3 +284,25 @@ def _register() -> None:
 
 
 _register()
+
+
+def search_hint(
+    query: str, matches: pd.DataFrame, shown: pd.DataFrame, countries: pd.DataFrame, lang: str
+) -> str | None:
+    """Why a searched country is missing from the table: `matches` are the rows the search finds
+    with every other filter open; those not `shown` are named with the reason they are not ranked
+    (or "filtered out")."""
+    hidden = matches[~matches["iso3"].isin(set(shown["iso3"]))]
+    if not query.strip() or hidden.empty:
+        return None
+    names = countries.set_index("iso3")["name_zh_tw" if lang != "en" else "name_en"]
+    items = []
+    for rec in hidden.head(5).itertuples():
+        why = reason_label(str(rec.reason), lang) if not rec.eligible and rec.reason else ""
+        why = why or t("overview.filtered_out", lang)
+        items.append(f"{names.get(rec.iso3, rec.iso3)} ({why})")
+    sep = "、" if lang != "en" else "; "
+    text = t("overview.search_hidden", lang, query=query.strip(), items=sep.join(items))
+    if not hidden["eligible"].astype(bool).all():
+        text += " " + t("overview.search_show_all", lang)
+    return text

@@ -94,6 +94,9 @@ def test_eligibility_modes(store: DuckDBStore, ranked: pd.DataFrame) -> None:
 
 def test_search_is_data_not_sql(store: DuckDBStore, ranked: pd.DataFrame) -> None:
     assert apply_filters(store, ranked, Filters(search="南韓"))["iso3"].tolist() == ["KOR"]
+    for spelling in ("台灣", "臺灣"):  # the everyday and the formal character
+        found = apply_filters(store, ranked, Filters(search=spelling, eligibility="all"))
+        assert found["iso3"].tolist() == ["TWN"]
     assert apply_filters(store, ranked, Filters(search="korea", eligibility="all"))[
         "iso3"
     ].tolist()[:1] == ["KOR"]

@@ -193,3 +193,13 @@ def test_link_pinned_to_a_version_keeps_showing_it(datasets_dir: Path, data_dir:
     fresh = _app()
     assert mover in _table(fresh)["iso3"].tolist()[:15]
     assert fresh.info == [] or all(old_version not in i.value for i in fresh.info)
+
+
+def test_search_says_why_a_country_is_not_listed(datasets_dir: Path, data_dir: Path) -> None:
+    at = _app()
+    at.text_input(key="f_search").set_value("中國").run()
+    hints = " ".join(i.value for i in at.info)
+    assert "中國" in hints and "出口資格" in hints  # China is not ranked, and how to show it
+    at.radio(key="f_elig").set_value("all").run()
+    assert "CHN" in set(_table(at)["iso3"])
+    assert "中國" not in " ".join(i.value for i in at.info)  # listed now: no hint
