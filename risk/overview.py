@@ -90,10 +90,10 @@ def legend_html(title: str, items: list[tuple[str, Color]]) -> str:
     """A one-line legend; every label is escaped (labels are our strings, but stay safe anyway)."""
     import html
 
-    swatches = " ".join(
-        f"<span style='display:inline-block;width:12px;height:12px;"
-        f"background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});border:1px solid #999;"
-        f"margin:0 3px 0 10px'></span>{html.escape(label)}"
+    swatches = " ".join(  # each swatch stays on the same line as its label
+        f"<span style='white-space:nowrap'><span style='display:inline-block;width:12px;"
+        f"height:12px;background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
+        f"border:1px solid #999;margin:0 3px 0 10px'></span>{html.escape(label)}</span>"
         for label, c in items
     )
     return f"<div style='font-size:0.8rem'>{html.escape(title)}: {swatches}</div>"

@@ -203,3 +203,12 @@ def test_search_says_why_a_country_is_not_listed(datasets_dir: Path, data_dir: P
     at.radio(key="f_elig").set_value("all").run()
     assert "CHN" in set(_table(at)["iso3"])
     assert "中國" not in " ".join(i.value for i in at.info)  # listed now: no hint
+
+
+def test_legend_keeps_swatch_and_label_together_and_escapes() -> None:
+    from risk.overview import legend_html
+
+    html_text = legend_html("Score <b>", [("a<script>", [1, 2, 3, 255]), ("b", [4, 5, 6, 255])])
+    assert "<script>" not in html_text and "&lt;script&gt;" in html_text
+    assert "Score &lt;b&gt;" in html_text
+    assert html_text.count("white-space:nowrap") == 2
