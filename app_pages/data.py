@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import RiskError
-from risk.i18n import t
+from risk.i18n import colon, t
 from risk.upload import (
     UPLOAD_TYPES,
     UploadOptions,
@@ -25,7 +25,7 @@ editor, author = state.data_access(lang)
 
 st.title(t("data.title", lang))
 st.caption(t("data.intro", lang))
-st.markdown(f"{t('data.current_version', lang)}: `{store.data_version}`")
+st.markdown(f"{t('data.current_version', lang)}{colon(lang)}`{store.data_version}`")
 pinned = state.pinned_version()
 if pinned and pinned != store.data_version:
     st.info(t("data.viewing_version", lang, version=pinned))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from risk import methodology as m
 from risk.framework import PILLARS
-from risk.i18n import t
+from risk.i18n import colon, t
 from risk.spec import AGGREGATIONS, NORMALISATIONS, ScoreSpec
 from ui import state
 
@@ -47,7 +47,7 @@ spec = ScoreSpec.from_preset(
 )
 result = eng.score(spec, monte_carlo=False)
 for warning in result.warnings:
-    st.warning(f"{t('method.warning', lang)}: {warning}")
+    st.warning(f"{t('method.warning', lang)}{colon(lang)}{warning}")
 
 st.subheader(t("method.framework_heading", lang))
 st.caption(t("method.framework_caption", lang))

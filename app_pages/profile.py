@@ -7,7 +7,7 @@ import streamlit as st
 from risk.brief import MIME, brief, brief_file_name
 from risk.framework import PILLARS
 from risk.gates import reason_label
-from risk.i18n import t
+from risk.i18n import colon, t
 from risk.profile import (
     TABLES,
     build_profile,
@@ -134,7 +134,7 @@ _table(
 )
 yes, no = t("common.yes", lang), t("common.no", lang)
 for key, value in profile.flags.items():
-    right.text(f"{t(f'profile.flag.{key}', lang)}: {yes if value else no}")
+    right.text(f"{t(f'profile.flag.{key}', lang)}{colon(lang)}{yes if value else no}")
 if not profile.taiwan.empty:
     _table(
         right,

@@ -52,3 +52,8 @@ def unit_label(unit: str, lang: str = DEFAULT_LANG) -> str:
     a translation (from an uploaded framework, say) is shown as written."""
     entry = strings().get(f"unit.{unit}")
     return (entry or {}).get(normalise_lang(lang)) or unit
+
+
+def colon(lang: str = DEFAULT_LANG) -> str:
+    """The colon after a label: full width in Chinese, ": " in English."""
+    return ": " if normalise_lang(lang) == "en" else "："

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.geo import load_geometry
-from risk.i18n import DEFAULT_LANG, LANGS, normalise_lang, t
+from risk.i18n import DEFAULT_LANG, LANGS, colon, normalise_lang, t
 from risk.paths import DATASETS_DIR
 from risk.store import DuckDBStore, open_store
 
@@ -109,7 +109,7 @@ def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict:
 
 
 def sidebar_footer() -> None:
-    st.sidebar.caption(f"{t('app.data_version', lang())}: `{store().data_version}`")
+    st.sidebar.caption(f"{t('app.data_version', lang())}{colon(lang())}`{store().data_version}`")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
