@@ -20,8 +20,9 @@ Color = list[int]
 
 HOME_COLOR: Color = [214, 39, 40, 255]
 NO_DATA_COLOR: Color = [215, 215, 215, 255]
-# The whole world in view on a ~900 px wide map.
-OCEAN_VIEW = pdk.ViewState(latitude=22, longitude=15, zoom=0.72, min_zoom=0.5, max_zoom=4)
+# The whole world (about 730 px wide at this zoom) fits the map on a 1280 px screen with the
+# sidebar open.
+OCEAN_VIEW = pdk.ViewState(latitude=22, longitude=15, zoom=0.52, min_zoom=0.4, max_zoom=4)
 
 COUNTRY_LAYER_ID = "countries"
 
