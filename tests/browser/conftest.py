@@ -97,6 +97,13 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from _serve(tmp_path_factory.mktemp("server-data"))
 
 
+@pytest.fixture
+def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server no page has visited yet, on a new data directory: the first visitor after a
+    restart (the store is created, every cache is empty)."""
+    yield from _serve(tmp_path_factory.mktemp("fresh-server-data"))
+
+
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 
 
