@@ -73,11 +73,11 @@ if picked:
         current = current.replace(selected=iso3)
 
 st.markdown(
-    legend_html(t(f"metric.{current.metric}", lang), legend(current.metric, lo, hi, lang)),
+    legend_html(t(f"metric.{current.metric}", lang), legend(current.metric, lo, hi, lang), lang),
     unsafe_allow_html=True,
 )
 if extra := layer_legend(layers, lang):
-    st.markdown(legend_html(t("overview.layers", lang), extra), unsafe_allow_html=True)
+    st.markdown(legend_html(t("overview.layers", lang), extra, lang), unsafe_allow_html=True)
 
 if current.selected:
     row = ranked[ranked["iso3"] == current.selected]

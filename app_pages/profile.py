@@ -8,6 +8,8 @@ from risk.brief import MIME, brief, brief_file_name
 from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import colon, t
+from risk.mapview import locator_deck
+from risk.overview import layer_legend, legend_html
 from risk.profile import (
     TABLES,
     build_profile,
@@ -169,6 +171,8 @@ if not profile.series.empty:
 left, right = st.columns(2)
 left.subheader(t("profile.cloud", lang))
 cloud = profile.cloud
+text_cols = cloud.select_dtypes(include=["object", "string"]).columns
+cloud = cloud.assign(**{c: cloud[c].fillna("") for c in text_cols})  # blank, not "None"
 _table(
     left,
     cloud.assign(provider_origin=[t(f"origin.{o}", lang) for o in cloud["provider_origin"]]),
@@ -176,6 +180,20 @@ _table(
 )
 right.subheader(t("profile.landings", lang))
 _table(right, profile.landings, "landing_table")
+if not (profile.cloud.empty and profile.landings.empty):
+    here = {k: tables[k] for k in ("cloud_regions", "landing_points") if tables.get(k) is not None}
+    points = {k: v[v["iso3"] == selected] for k, v in here.items()}
+    labels_by_iso3 = tables["countries"][["iso3", "name_zh_tw" if lang != "en" else "name_en"]]
+    deck = locator_deck(
+        state.geometry(),
+        selected,
+        labels_by_iso3.set_axis(["iso3", "name"], axis=1),
+        cloud=points.get("cloud_regions"),
+        landings=points.get("landing_points"),
+    )
+    st.pydeck_chart(deck, key="profile_map", height=420)
+    legend = layer_legend({"cloud", "landings"}, lang)
+    st.markdown(legend_html(t("overview.layers", lang), legend, lang), unsafe_allow_html=True)
 st.subheader(t("profile.policy", lang))
 pol = profile.policy
 _table(st, pol.assign(scope=[t(f"profile.scope.{x}", lang) for x in pol["scope"]]), "policy_table")

@@ -106,7 +106,7 @@ else:
         state.geometry(), map_properties(table, lang), "{name} ({iso3})\n{change_text}"
     )
     st.pydeck_chart(deck, key="sc_map", height=460)
-    st.markdown(legend_html(t("sc.map", lang), change_legend(lang)), unsafe_allow_html=True)
+    st.markdown(legend_html(t("sc.map", lang), change_legend(lang), lang), unsafe_allow_html=True)
 table["reason"] = [reason_label(r, lang) for r in table["reason"]]
 with st.expander(t("sc.table", lang), expanded=not current.scenarios):
     full = table[list(cols)].rename(columns=cols)

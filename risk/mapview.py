@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
@@ -264,4 +265,62 @@ def overview_deck(
             )
         )
     deck.layers = layers
+    return deck
+
+
+LOCATOR_COLOR: Color = [253, 208, 120, 255]  # light orange: the blue and red points stay visible
+OTHER_COLOR: Color = [225, 225, 225, 255]
+
+
+def fit_view(fc: Mapping, iso3: str, width: int = 700, height: int = 420) -> pdk.ViewState:
+    """A view centred on one country, zoomed so it fills about three quarters of the map
+    (at most the map's closest zoom). Countries across the date line (Russia, Fiji) are measured
+    on the side where they are whole."""
+    import math
+
+    feature = next(f for f in fc["features"] if f["properties"]["iso3"] == iso3)
+    geometry = shapely.geometry.shape(feature["geometry"])
+    lon0, lat0, lon1, lat1 = geometry.bounds
+    if lon1 - lon0 > 180:  # split by the date line: measure with the western parts moved east
+        lons = shapely.get_coordinates(geometry)[:, 0]
+        lons = np.where(lons < 0, lons + 360, lons)
+        lon0, lon1 = float(lons.min()), float(lons.max())
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+
+    span_x = max((lon1 - lon0) / 360, 1e-4)
+    span_y = max(merc(lat1) - merc(lat0), 1e-4)
+    zoom = min(math.log2(0.75 * width / 512 / span_x), math.log2(0.75 * height / 512 / span_y))
+    centre_lon = (lon0 + lon1) / 2
+    centre_lon = centre_lon - 360 if centre_lon > 180 else centre_lon
+    lat_mid = math.degrees(
+        2 * math.atan(math.exp((merc(lat0) + merc(lat1)) * math.pi)) - math.pi / 2
+    )
+    return pdk.ViewState(
+        latitude=lat_mid,
+        longitude=centre_lon,
+        zoom=max(OCEAN_VIEW.min_zoom, min(OCEAN_VIEW.max_zoom, zoom)),
+        min_zoom=OCEAN_VIEW.min_zoom,
+        max_zoom=OCEAN_VIEW.max_zoom,
+    )
+
+
+def locator_deck(
+    fc: Mapping,
+    iso3: str,
+    names: pd.DataFrame,
+    cloud: pd.DataFrame | None,
+    landings: pd.DataFrame | None,
+    *,
+    height: int = 420,
+) -> pdk.Deck:
+    """One country on the world map with its cloud regions (by provider origin) and cable landing
+    points. `names` has iso3 and `name` (the tooltip)."""
+    props = names[["iso3", "name"]].assign(
+        fill_color=[LOCATOR_COLOR if c == iso3 else OTHER_COLOR for c in names["iso3"]]
+    )
+    deck = overview_deck(fc, props, "{name}", cloud=cloud, landings=landings, height=height)
+    deck.initial_view_state = fit_view(fc, iso3, height=height)
     return deck

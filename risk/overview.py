@@ -11,7 +11,7 @@ import pandas as pd
 
 from risk.framework import PILLARS
 from risk.gates import reason_label
-from risk.i18n import t
+from risk.i18n import colon, t
 from risk.mapview import HOME_COLOR, NO_DATA_COLOR, Color
 
 # Sequential palette (ColorBrewer YlGnBu, 7 classes): light = low, dark = high.
@@ -86,7 +86,7 @@ def layer_legend(layers: set[str], lang: str) -> list[tuple[str, Color]]:
     return items
 
 
-def legend_html(title: str, items: list[tuple[str, Color]]) -> str:
+def legend_html(title: str, items: list[tuple[str, Color]], lang: str = "en") -> str:
     """A one-line legend; every label is escaped (labels are our strings, but stay safe anyway)."""
     import html
 
@@ -96,7 +96,7 @@ def legend_html(title: str, items: list[tuple[str, Color]]) -> str:
         f"border:1px solid #999;margin:0 3px 0 10px'></span>{html.escape(label)}</span>"
         for label, c in items
     )
-    return f"<div style='font-size:0.8rem'>{html.escape(title)}: {swatches}</div>"
+    return f"<div style='font-size:0.8rem'>{html.escape(title)}{colon(lang)}{swatches}</div>"
 
 
 def _fmt(value: object, digits: int = 1) -> str:

@@ -12,7 +12,18 @@ import shapely
 from shapely.geometry import shape
 
 from risk.geo import load_geometry
-from risk.mapview import COUNTRY_LAYER_ID, INSET, MIN_PART, country_deck, polygon_rows_json
+from risk.mapview import (
+    COUNTRY_LAYER_ID,
+    INSET,
+    LOCATOR_COLOR,
+    MIN_PART,
+    OCEAN_VIEW,
+    OTHER_COLOR,
+    country_deck,
+    fit_view,
+    locator_deck,
+    polygon_rows_json,
+)
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +94,36 @@ def test_one_pickable_layer_and_text_tooltips(world: dict) -> None:
     assert all(
         row["fill_color"] == [215, 215, 215, 255] for row in layer["data"] if "name" not in row
     )
+
+
+@pytest.mark.parametrize(
+    ("iso3", "lon", "lat", "zoom"),
+    [
+        ("SGP", 103.8, 1.3, OCEAN_VIEW.max_zoom),  # small: the closest zoom
+        ("BRA", -54.0, -15.0, None),
+        ("RUS", 105.0, 65.0, None),  # across the date line: centred on Siberia, not Greenwich
+        ("FJI", 178.0, -17.0, OCEAN_VIEW.max_zoom),
+    ],
+)
+def test_fit_view_centres_the_country(world: dict, iso3: str, lon: float, lat: float, zoom) -> None:  # type: ignore[no-untyped-def]
+    view = fit_view(world, iso3)
+    assert abs(view.longitude - lon) < 6 and abs(view.latitude - lat) < 8
+    assert OCEAN_VIEW.min_zoom <= view.zoom <= OCEAN_VIEW.max_zoom
+    if zoom is not None:
+        assert view.zoom == zoom
+
+
+def test_locator_deck_shows_one_country_and_its_points(world: dict) -> None:
+    names = pd.DataFrame({"iso3": ["KOR", "JPN"], "name": ["南韓", "日本"]})
+    cloud = pd.DataFrame(
+        {"lon": [126.9], "lat": [37.5], "provider_origin": ["US"], "iso3": ["KOR"]}
+    )
+    landings = pd.DataFrame({"lon": [129.0], "lat": [35.1], "iso3": ["KOR"]})
+    deck = json.loads(locator_deck(world, "KOR", names, cloud, landings).to_json())
+    ids = [layer["id"] for layer in deck["layers"]]
+    assert ids[0] == COUNTRY_LAYER_ID and {"cloud", "landings"} <= set(ids)
+    rows = deck["layers"][0]["data"]
+    korea = {tuple(r["fill_color"]) for r in rows if r["iso3"] == "KOR"}
+    japan = {tuple(r["fill_color"]) for r in rows if r["iso3"] == "JPN"}
+    assert korea == {tuple(LOCATOR_COLOR)} and japan == {tuple(OTHER_COLOR)}
+    assert abs(deck["initialViewState"]["longitude"] - 127.8) < 3

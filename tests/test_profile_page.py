@@ -101,3 +101,17 @@ def test_links_back_and_to_compare_carry_the_view(datasets_dir: Path, data_dir: 
 def test_ineligible_and_home_profiles(code: str, datasets_dir: Path, data_dir: Path) -> None:
     at = _profile({"country": code, "lang": "en"})
     assert at.error and "Ineligible" in at.error[0].value
+
+
+def test_locator_map_of_cloud_regions_and_landings(datasets_dir: Path, data_dir: Path) -> None:
+    import json
+
+    at = _profile({"country": "KOR", "lang": "en"})
+    decks = [json.loads(d.proto.json) for d in at.get("deck_gl_json_chart")]
+    assert len(decks) == 1
+    layers = {layer["id"]: layer for layer in decks[0]["layers"]}
+    assert layers["cloud"]["data"] and layers["landings"]["data"]
+    # only Korea's own points
+    assert all(120 < p["lon"] < 135 for p in layers["cloud"]["data"] + layers["landings"]["data"])
+    landlocked = _profile({"country": "MNG", "lang": "en"})
+    assert not landlocked.get("deck_gl_json_chart")  # nothing to show: no map
