@@ -1,5 +1,6 @@
 """Overview: the score map, the ranked shortlist, filters, weights and a shareable link."""
 
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -117,9 +118,12 @@ st.caption(
 hint = None
 if current.filters.search.strip():
     everything = Filters(search=current.filters.search, eligibility="all")
-    hint = search_hint(
-        current.filters.search, apply_filters(store, ranked, everything), shown, countries, lang
-    )
+    gated = set()  # found with every filter but eligibility: the eligibility filter hides them
+    if current.filters.eligibility != "all":
+        other_filters = replace(current.filters, eligibility="all")
+        gated = set(apply_filters(store, ranked, other_filters)["iso3"])
+    matches = apply_filters(store, ranked, everything)
+    hint = search_hint(current.filters.search, matches, gated, shown, countries, lang)
 if hint:
     st.info(hint)
 if shown.empty:

@@ -78,9 +78,23 @@ def inset_parts(rings: list) -> list[list]:
     shrunk = polygon.buffer(-width, join_style="mitre") if width > 0 else polygon
     if shrunk.is_empty:
         return [rings]
+    lon0, _, lon1, _ = polygon.bounds
+    if lon0 <= -180 + 1e-6 or lon1 >= 180 - 1e-6:
+        # The date line cuts a country (Russia, Fiji), it is not a border: no gap along it.
+        edges = shapely.union_all(
+            [shapely.box(-180, -90, -180 + width, 90), shapely.box(180 - width, -90, 180, 90)]
+        )
+        shrunk = shrunk.union(polygon.intersection(edges))
+    # a union can nest parts in a collection, or leave stray lines or points: polygons only
+    polygons = [
+        part
+        for member in shapely.get_parts(shrunk)
+        for part in shapely.get_parts(member)
+        if part.geom_type == "Polygon"
+    ]
     return [
         [list(part.exterior.coords), *(list(hole.coords) for hole in part.interiors)]
-        for part in shapely.get_parts(shrunk)
+        for part in polygons
     ]
 
 
@@ -115,6 +129,7 @@ def _shapes(fc: Mapping, key: str, digits: int) -> list[tuple[str, str]]:
                 parts.append((owner, dumps(_round_rings(inset, fine))))
         _SHAPES_CACHE.clear()
         _SHAPES_CACHE[cache_key] = parts
+        return parts
     return _SHAPES_CACHE[cache_key]
 
 
@@ -272,19 +287,31 @@ LOCATOR_COLOR: Color = [253, 208, 120, 255]  # light orange: the blue and red po
 OTHER_COLOR: Color = [225, 225, 225, 255]
 
 
+def lon_extent(lons: np.ndarray) -> tuple[float, float]:
+    """West and east edges of a set of longitudes on the circle: the ends of the widest empty gap,
+    so a country across the date line spans it (170 to 190) instead of the whole world."""
+    xs = np.unique(np.asarray(lons, dtype=float))
+    if len(xs) < 2:
+        return float(xs[0]), float(xs[0])
+    gaps = np.append(np.diff(xs), xs[0] + 360 - xs[-1])  # the last gap wraps around
+    i = int(np.argmax(gaps))
+    if i == len(xs) - 1:  # the widest gap is the wrap-around one: no crossing
+        return float(xs[0]), float(xs[-1])
+    return float(xs[i + 1]), float(xs[i] + 360)
+
+
 def fit_view(fc: Mapping, iso3: str, width: int = 700, height: int = 420) -> pdk.ViewState:
     """A view centred on one country, zoomed so it fills about three quarters of the map
     (at most the map's closest zoom). Countries across the date line (Russia, Fiji) are measured
     on the side where they are whole."""
     import math
 
-    feature = next(f for f in fc["features"] if f["properties"]["iso3"] == iso3)
+    feature = next((f for f in fc["features"] if f["properties"]["iso3"] == iso3), None)
+    if feature is None:  # a territory without a shape: the world view
+        return OCEAN_VIEW
     geometry = shapely.geometry.shape(feature["geometry"])
-    lon0, lat0, lon1, lat1 = geometry.bounds
-    if lon1 - lon0 > 180:  # split by the date line: measure with the western parts moved east
-        lons = shapely.get_coordinates(geometry)[:, 0]
-        lons = np.where(lons < 0, lons + 360, lons)
-        lon0, lon1 = float(lons.min()), float(lons.max())
+    _, lat0, _, lat1 = geometry.bounds
+    lon0, lon1 = lon_extent(shapely.get_coordinates(geometry)[:, 0])
 
     def merc(lat: float) -> float:
         lat = max(min(lat, 85.0), -85.0)

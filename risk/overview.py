@@ -287,22 +287,34 @@ _register()
 
 
 def search_hint(
-    query: str, matches: pd.DataFrame, shown: pd.DataFrame, countries: pd.DataFrame, lang: str
+    query: str,
+    matches: pd.DataFrame,
+    gated: set[str],
+    shown: pd.DataFrame,
+    countries: pd.DataFrame,
+    lang: str,
 ) -> str | None:
-    """Why a searched country is missing from the table: `matches` are the rows the search finds
-    with every other filter open; those not `shown` are named with the reason they are not ranked
-    (or "filtered out")."""
+    """Why a searched country is missing from the table.
+
+    `matches` are the rows the search finds with every other filter open; `gated` are the ISO3
+    codes that pass every filter but the eligibility one. A match not `shown` is named with the
+    reason it is not ranked when only eligibility hides it, else as excluded by another filter.
+    """
     hidden = matches[~matches["iso3"].isin(set(shown["iso3"]))]
     if not query.strip() or hidden.empty:
         return None
     names = countries.set_index("iso3")["name_zh_tw" if lang != "en" else "name_en"]
-    items = []
+    items, any_gated = [], False
     for rec in hidden.head(5).itertuples():
-        why = reason_label(str(rec.reason), lang) if not rec.eligible and rec.reason else ""
-        why = why or t("overview.filtered_out", lang)
+        if rec.iso3 in gated:
+            any_gated = True
+            why = reason_label(str(rec.reason), lang) if rec.reason else ""
+            why = why or t("overview.not_ranked", lang)
+        else:
+            why = t("overview.filtered_out", lang)
         items.append(f"{names.get(rec.iso3, rec.iso3)} ({why})")
     sep = "、" if lang != "en" else "; "
     text = t("overview.search_hidden", lang, query=query.strip(), items=sep.join(items))
-    if not hidden["eligible"].astype(bool).all():
+    if any_gated:
         text += " " + t("overview.search_show_all", lang)
     return text

@@ -238,10 +238,17 @@ class Store(Protocol):
 
 
 def _is_lock_error(exc: BaseException) -> bool:
-    """Another holder has the file for now: worth waiting and trying again."""
+    """Another process holds the file for now: worth waiting and trying again."""
     text = str(exc).lower()
-    held = "lock" in text and ("conflicting" in text or "could not set" in text)
-    return held or "unique file handle conflict" in text
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def _is_handle_race(exc: BaseException) -> bool:
+    """Another thread of this process was opening or closing the same file at that moment."""
+    return "unique file handle conflict" in str(exc).lower()
+
+
+HANDLE_RACE_S = 2.0  # a race between threads clears at once; longer means something else is wrong
 
 
 def _now() -> datetime:
@@ -276,7 +283,7 @@ class DuckDBStore:
     @contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for one operation, retried while another process holds the file."""
-        deadline = time.monotonic() + self.timeout_s
+        start = time.monotonic()
         delay = 0.01
         while True:
             try:
@@ -284,14 +291,19 @@ class DuckDBStore:
                     con = duckdb.connect(str(self.path), read_only=self.read_only, config=CONFIG)
                 break
             except duckdb.Error as exc:
-                if not _is_lock_error(exc) or time.monotonic() > deadline:
+                waited = time.monotonic() - start
+                retry = (_is_lock_error(exc) and waited < self.timeout_s) or (
+                    _is_handle_race(exc) and waited < HANDLE_RACE_S
+                )
+                if not retry:
                     raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
         try:
             yield con
         finally:
-            con.close()
+            with _OPEN_LOCK:  # closing releases the file: not while another thread opens it
+                con.close()
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -626,6 +638,12 @@ class DuckDBStore:
 
     def table(self, name: str, version: str | None = None) -> pd.DataFrame:
         """A whole table; with `version`, the versioned tables as they were in that version."""
+        try:
+            return self._read_table(name, version)
+        except duckdb.Error as exc:
+            raise StoreError(f"reading {name!r} failed: {exc}") from exc
+
+    def _read_table(self, name: str, version: str | None) -> pd.DataFrame:
         with self.cursor() as cur:  # one connection for the whole read
             known = self._public_tables(cur)
             if name not in known:

@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -22,6 +23,7 @@ from risk.mapview import (
     country_deck,
     fit_view,
     locator_deck,
+    lon_extent,
     polygon_rows_json,
 )
 
@@ -65,8 +67,8 @@ def test_small_states_keep_their_shape(world: dict, drawn: dict) -> None:
     for iso3 in ("SGP", "BHR", "MLT", "MDV", "TUV"):
         feature = next(f for f in world["features"] if f["properties"]["iso3"] == iso3)
         true = shape(feature["geometry"])
-        if iso3 in drawn:
-            assert drawn[iso3].area >= 0.6 * true.area, iso3
+        assert iso3 in drawn
+        assert drawn[iso3].area >= 0.6 * true.area, iso3
 
 
 def test_islets_of_large_countries_are_left_off(world: dict) -> None:
@@ -127,3 +129,26 @@ def test_locator_deck_shows_one_country_and_its_points(world: dict) -> None:
     japan = {tuple(r["fill_color"]) for r in rows if r["iso3"] == "JPN"}
     assert korea == {tuple(LOCATOR_COLOR)} and japan == {tuple(OTHER_COLOR)}
     assert abs(deck["initialViewState"]["longitude"] - 127.8) < 3
+
+
+@pytest.mark.parametrize(
+    ("lons", "extent"),
+    [
+        ([10.0, 20.0, 15.0], (10.0, 20.0)),
+        ([170.0, 179.9, -179.9, -170.0], (170.0, 190.0)),  # across the date line
+        ([20.0, 180.0, -180.0, -169.0], (20.0, 191.0)),  # Russia: Europe to Chukotka
+    ],
+)
+def test_lon_extent(lons: list[float], extent: tuple[float, float]) -> None:
+    assert lon_extent(np.array(lons)) == pytest.approx(extent)
+
+
+def test_no_gap_along_the_date_line(drawn: dict) -> None:
+    """Russia and Fiji are cut by the date line, not bordered by it: their parts reach it."""
+    for iso3 in ("RUS", "FJI"):
+        west, _, east, _ = drawn[iso3].bounds
+        assert west <= -179.99 and east >= 179.99, iso3
+
+
+def test_fit_view_for_a_place_without_a_shape(world: dict) -> None:
+    assert fit_view(world, "XXX") == OCEAN_VIEW

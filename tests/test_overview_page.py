@@ -203,6 +203,10 @@ def test_search_says_why_a_country_is_not_listed(datasets_dir: Path, data_dir: P
     at.radio(key="f_elig").set_value("all").run()
     assert "CHN" in set(_table(at)["iso3"])
     assert "中國" not in " ".join(i.value for i in at.info)  # listed now: no hint
+    at.multiselect(key="f_region").set_value(["Europe"]).run()  # hidden by the region now
+    hints = " ".join(i.value for i in at.info)
+    assert "中國" in hints and "被其他篩選條件排除" in hints
+    assert "出口資格" not in hints  # eligibility is already "all": no advice to change it
 
 
 def test_legend_keeps_swatch_and_label_together_and_escapes() -> None:
