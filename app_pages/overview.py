@@ -1,6 +1,5 @@
 """Overview: the score map, the ranked shortlist, filters, weights and a shareable link."""
 
-from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -21,7 +20,7 @@ from risk.overview import (
     table_view,
     tooltip_text,
 )
-from risk.share import Filters, save_view
+from risk.share import save_view
 from ui import state, view
 
 lang = state.lang()
@@ -115,15 +114,7 @@ st.caption(
         version=version,
     )
 )
-hint = None
-if current.filters.search.strip():
-    everything = Filters(search=current.filters.search, eligibility="all")
-    gated = set()  # found with every filter but eligibility: the eligibility filter hides them
-    if current.filters.eligibility != "all":
-        other_filters = replace(current.filters, eligibility="all")
-        gated = set(apply_filters(store, ranked, other_filters)["iso3"])
-    matches = apply_filters(store, ranked, everything)
-    hint = search_hint(current.filters.search, matches, gated, shown, countries, lang)
+hint = search_hint(store, ranked, current.filters, shown, countries, lang)
 if hint:
     st.info(hint)
 if shown.empty:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import colon, t
 from risk.mapview import HOME_COLOR, NO_DATA_COLOR, Color
+from risk.share import Filters
 
 # Sequential palette (ColorBrewer YlGnBu, 7 classes): light = low, dark = high.
 PALETTE: list[Color] = [
@@ -287,21 +289,31 @@ _register()
 
 
 def search_hint(
-    query: str,
-    matches: pd.DataFrame,
-    gated: set[str],
+    store: Any,
+    ranked: pd.DataFrame,
+    filters: Filters,
     shown: pd.DataFrame,
     countries: pd.DataFrame,
     lang: str,
 ) -> str | None:
-    """Why a searched country is missing from the table.
+    """Why a searched country is missing from the table (None when nothing is missing).
 
-    `matches` are the rows the search finds with every other filter open; `gated` are the ISO3
-    codes that pass every filter but the eligibility one. A match not `shown` is named with the
-    reason it is not ranked when only eligibility hides it, else as excluded by another filter.
+    A match that every filter but eligibility lets through is named with the reason it is not
+    ranked (and how to show it); any other match as excluded by another filter.
     """
+    from dataclasses import replace
+
+    from risk.filters import apply_filters
+
+    query = filters.search
+    if not query.strip():
+        return None
+    matches = apply_filters(store, ranked, Filters(search=query, eligibility="all"))
+    gated: set[str] = set()
+    if filters.eligibility != "all":
+        gated = set(apply_filters(store, ranked, replace(filters, eligibility="all"))["iso3"])
     hidden = matches[~matches["iso3"].isin(set(shown["iso3"]))]
-    if not query.strip() or hidden.empty:
+    if hidden.empty:
         return None
     names = countries.set_index("iso3")["name_zh_tw" if lang != "en" else "name_en"]
     items, any_gated = [], False
