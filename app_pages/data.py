@@ -149,7 +149,9 @@ with upload_tab:
 with versions_tab:
     versions = store.versions()
     shown = versions_table(versions, lang)
-    st.dataframe(_cols(shown), hide_index=True, key=state.lang_key("data_versions"))
+    st.dataframe(  # a version without a file has no row counts: blank, not None
+        _cols(shown).style.format(na_rep=""), hide_index=True, key=state.lang_key("data_versions")
+    )
     ids = versions["version"].tolist()
     pick = st.selectbox(t("data.versions.pick", lang), ids, key="data_version_pick")
     st.caption(t("data.versions.link", lang))

@@ -8,6 +8,7 @@ from risk.brief import MIME, brief, brief_file_name
 from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import colon, t
+from risk.ingest.sources import publisher_of
 from risk.mapview import locator_deck
 from risk.overview import layer_legend, legend_html
 from risk.profile import (
@@ -41,14 +42,15 @@ def _pick() -> None:
     st.query_params["country"] = picked  # the URL first, so init_view keeps the new choice
 
 
-def _table(where, frame, key: str, **config) -> None:  # type: ignore[no-untyped-def]
+def _table(where, frame, key: str, formats=None, **config) -> None:  # type: ignore[no-untyped-def]
     """A table with translated headers (cells are data: st.dataframe renders them as text);
-    "none" in words when there is nothing to list."""
+    "none" in words when there is nothing to list, "–" for a missing number."""
     if frame.empty:
         where.caption(t("profile.none", lang))
         return
     labels = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
-    where.dataframe(frame, hide_index=True, key=state.lang_key(key), column_config=labels | config)
+    shown = frame.style.format(formats or {}, na_rep="–")
+    where.dataframe(shown, hide_index=True, key=state.lang_key(key), column_config=labels | config)
 
 
 st.title(t("profile.title", lang))
@@ -125,7 +127,11 @@ st.subheader(t("profile.status", lang))
 left, right = st.columns(2)
 left.markdown(f"**{t('profile.ear_groups', lang)}**")
 ec = profile.export_controls
-_table(left, ec.assign(role=[t(f"profile.role.{r}", lang) for r in ec["role"]]), "ec_table")
+ec = ec.assign(
+    role=[t(f"profile.role.{r}", lang) for r in ec["role"]],
+    status=[t(f"profile.ec_status.{x}", lang) for x in ec["status"]],
+)
+_table(left, ec, "ec_table")
 left.markdown(f"**{t('profile.diffusion', lang)}**")
 _table(left, profile.diffusion, "tier_table")
 right.markdown(f"**{t('profile.blocs', lang)}**")
@@ -147,10 +153,10 @@ if not profile.taiwan.empty:
 # -- indicators ------------------------------------------------------------------------------
 st.subheader(t("profile.indicators", lang))
 st.caption(t("profile.indicators_help", lang))
-number = st.column_config.NumberColumn
 indicators = profile.indicators.assign(
     pillar=[labels.get(p, p) for p in profile.indicators["pillar"]],
     value=[fmt_number(v, lang) for v in profile.indicators["value"]],  # 2.16 trillion, 2.16兆
+    source=[publisher_of(s) for s in profile.indicators["source"]],
 )
 _table(
     st,
@@ -158,10 +164,13 @@ _table(
     "indicator_table",
     indicator=st.column_config.TextColumn(t("profile.col.indicator", lang), width=260),
     unit=st.column_config.TextColumn(t("profile.col.unit", lang), width=150),
-    normalised=number(t("profile.col.normalised", lang), format="%.1f"),
-    percentile=number(t("profile.col.percentile", lang), format="%.0f"),
-    weight=number(t("profile.col.weight", lang), format="%.3f"),
-    contribution=number(t("profile.col.contribution", lang), format="%.2f"),
+    formats={
+        "year": "{:.0f}",
+        "normalised": "{:.1f}",
+        "percentile": "{:.0f}",
+        "weight": "{:.3f}",
+        "contribution": "{:.2f}",
+    },
 )
 if not profile.series.empty:
     st.subheader(t("profile.series", lang))

@@ -243,15 +243,20 @@ def overview_deck(
             )
         )
     if cloud is not None and not cloud.empty:
+        # Chinese providers' regions are drawn last and smaller, so where they share a city with
+        # US ones (Frankfurt, Seoul) both stay visible: a red dot inside a blue one.
+        order = {"US": 0, "other": 1, "China": 2}
         data = cloud.assign(
             color=cloud["provider_origin"].map(
                 lambda o: ORIGIN_COLORS.get(o, ORIGIN_COLORS["other"])
-            )
-        )
+            ),
+            radius=cloud["provider_origin"].map(lambda o: 15000 if o == "China" else 30000),
+            _order=cloud["provider_origin"].map(lambda o: order.get(o, 1)),
+        ).sort_values("_order", kind="stable")
         layers.append(
             pdk.Layer(
                 "ScatterplotLayer",
-                data=data[["lon", "lat", "color"]].to_dict("records"),
+                data=data[["lon", "lat", "color", "radius"]].to_dict("records"),
                 id="cloud",
                 pickable=False,
                 get_position=["lon", "lat"],
@@ -259,9 +264,9 @@ def overview_deck(
                 get_line_color=[255, 255, 255, 255],
                 stroked=True,
                 line_width_min_pixels=1,
-                radius_min_pixels=3,
+                radius_min_pixels=2,
                 radius_max_pixels=7,
-                get_radius=30000,
+                get_radius="radius",
             )
         )
     if arcs is not None and not arcs.empty:
@@ -350,4 +355,6 @@ def locator_deck(
     )
     deck = overview_deck(fc, props, "{name}", cloud=cloud, landings=landings, height=height)
     deck.initial_view_state = fit_view(fc, iso3, height=height)
+    # zoomed in on a country across the date line (Russia), the world continues past 180°
+    deck.views = [pdk.View(type="MapView", controller=True, repeat=True)]
     return deck

@@ -179,14 +179,22 @@ def tooltip_text(metric: str, lang: str) -> str:
 
     The metric's label is the same on every country, so it lives here rather than in each row.
     """
+    c = colon(lang)
+    names = "{name_en} {name_zh_tw}" if lang == "en" else "{name_zh_tw} {name_en}"
     return (
-        "{name_zh_tw} {name_en} ({iso3})\n"
+        names
+        + " ({iso3})\n"
         + t(f"metric.{metric}", lang)
-        + ": {metric_value}\n"
+        + c
+        + "{metric_value}\n"
         + t("overview.tooltip.rank", lang)
-        + ": {rank_text} (90%: {interval})\n"
+        + c
+        + "{rank_text} (90%"
+        + c
+        + "{interval})\n"
         + t("overview.tooltip.coverage", lang)
-        + ": {coverage_text}\n{status}"
+        + c
+        + "{coverage_text}\n{status}"
     )
 
 
@@ -324,9 +332,10 @@ def search_hint(
             why = why or t("overview.not_ranked", lang)
         else:
             why = t("overview.filtered_out", lang)
-        items.append(f"{names.get(rec.iso3, rec.iso3)} ({why})")
+        name = names.get(rec.iso3, rec.iso3)
+        items.append(f"{name} ({why})" if lang == "en" else f"{name}（{why}）")
     sep = "、" if lang != "en" else "; "
     text = t("overview.search_hidden", lang, query=query.strip(), items=sep.join(items))
     if any_gated:
-        text += " " + t("overview.search_show_all", lang)
+        text += (" " if lang == "en" else "") + t("overview.search_show_all", lang)
     return text

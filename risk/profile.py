@@ -598,7 +598,14 @@ def pillar_chart(pillars: pd.DataFrame, labels: Mapping[str, str]) -> Any:
             color=alt.Color(
                 "series_label:N",
                 title=None,
-                scale=alt.Scale(range=["#222222", "#c00000"]),
+                # region median dark, income-group median red, in either language
+                scale=alt.Scale(
+                    domain=[
+                        labels.get("region_median", "region_median"),
+                        labels.get("income_median", "income_median"),
+                    ],
+                    range=["#222222", "#c00000"],
+                ),
                 legend=alt.Legend(orient="bottom"),
             )
         )

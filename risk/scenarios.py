@@ -768,8 +768,13 @@ def scenario_label(text: str, lang: str) -> str:
             return t("elig.all", lang)
         return f"{v:g}" if isinstance(v, float) else str(v)
 
-    shown = ", ".join(f"{t(f'sc.param.{k}', lang)} {value(v)}" for k, v in sc.params)
-    return f"{label} ({shown})" if shown else label
+    from risk.i18n import colon
+
+    sep = ", " if lang == "en" else "，"
+    shown = sep.join(f"{t(f'sc.param.{k}', lang)}{colon(lang)}{value(v)}" for k, v in sc.params)
+    if not shown:
+        return label
+    return f"{label} — {shown}"
 
 
 # --------------------------------------------------------------------------------------

@@ -267,3 +267,9 @@ SOURCES: dict[str, Source] = {
 
 def licence_of(source_id: str) -> str:
     return SOURCES[source_id].licence
+
+
+def publisher_of(source_id: str) -> str:
+    """Who publishes a source, for people; an id the registry does not know (an uploaded
+    source) as it is."""
+    return SOURCES[source_id].publisher if source_id in SOURCES else source_id
