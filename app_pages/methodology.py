@@ -86,8 +86,10 @@ st.dataframe(
     hide_index=True,
     key=state.lang_key("method_drop_one"),
     column_config={
-        "mean_abs_shift": t("method.col.mean_shift", lang),
-        "max_shift": t("method.col.max_shift", lang),
+        "mean_abs_shift": st.column_config.NumberColumn(
+            t("method.col.mean_shift", lang), format="%.2f"
+        ),
+        "max_shift": st.column_config.NumberColumn(t("method.col.max_shift", lang), format="%.0f"),
         "most_moved": t("method.col.most_moved", lang),
         "code": t("method.col.code", lang),
         "pillar": t("method.col.pillar", lang),

@@ -141,9 +141,11 @@ if results:
     frame["region"] = frame["region"].map(lambda r: t(f"region.{r}", lang))
     col_labels = {c: t(f"sc.col.{'name' if c == 'iso3' else c}", lang) for c in frame.columns}
     # scores to one decimal, as in the metrics above; money to two, shares to one
-    rounding = {"financial": 1, "amount_today": 2, "amount": 2, "share": 1}
+    digits = {"financial": 1, "amount_today": 2, "amount": 2, "share": 1}
+    for col, n in digits.items():
+        col_labels[col] = st.column_config.NumberColumn(col_labels[col], format=f"%.{n}f")
     st.dataframe(
-        frame.round(rounding),
+        frame,
         hide_index=True,
         key=state.lang_key("al_table"),
         column_config=col_labels,

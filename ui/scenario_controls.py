@@ -67,7 +67,8 @@ class ScenarioChoices:
                 else:
                     default = p.default if p.default is not None else NO_OP[p.name]
                     ss.setdefault(key, float(default))
-                    col.number_input(text, key=key, step=0.1 if p.name == "factor" else 0.5)
+                    step = 0.1 if p.name == "factor" else 0.5
+                    col.number_input(text, key=key, step=step, format="%g")  # 10, not 10.00
 
     def allocation_controls(self, ranked: list[str]) -> None:
         """The shortlist (ranked countries first), its size, the budget and the risk limits."""
