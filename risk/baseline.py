@@ -14,7 +14,7 @@ import pandas as pd
 
 from risk.framework import PILLARS
 from risk.gates import GateResult
-from risk.robustness import MC_NORMALISATIONS, draw_plan
+from risk.robustness import MC_NORMALISATIONS, spec_draw_plan
 from risk.scoring import (
     GEOMETRIC_FLOOR,
     KURT_LIMIT,
@@ -200,15 +200,7 @@ def baseline_monte_carlo(
     }
     pillar_of = dict(zip(prep.codes, fw["pillar"], strict=True))
     direction = dict(zip(prep.codes, fw["direction"].astype(float), strict=True))
-    f_ind, f_pil, imp, nrm, agg = draw_plan(
-        n_draws,
-        spec.seed,
-        spec.weight_noise,
-        spec.vary_methods,
-        (spec.imputation, spec.normalisation, spec.aggregation),
-        len(prep.codes),
-        len(PILLARS),
-    )
+    f_ind, f_pil, imp, nrm, agg = spec_draw_plan(spec, n_draws, len(prep.codes))
     pen = pd.Series(penalties(spec, gates), index=df.index)
     ok = pd.Series(rankable, index=df.index)
     norms: dict[tuple[int, int], pd.DataFrame] = {}

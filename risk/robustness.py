@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ from risk.scoring import (
     rank_desc_t,
     rankable_mask,
 )
-from risk.spec import AGGREGATIONS, IMPUTATIONS
+from risk.spec import AGGREGATIONS, IMPUTATIONS, ScoreSpec
 
 MC_NORMALISATIONS: tuple[str, ...] = ("minmax", "zscore", "rank", "goalposts")
 CHUNK = 2500  # draws per batch: keeps the (countries x draws x pillars) arrays in cache
@@ -67,27 +68,35 @@ def draw_plan(
     return f_ind, f_pil, imp, nrm, agg
 
 
-def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
-    """Rank intervals for the spec of `result` over `n_draws` seeded draws."""
-    spec, prep = result.spec, result.prepared
-    base: Core = result.steps["core"]
-    gates = result.steps["gates"]
-    k, p = len(base.w_ind), len(PILLARS)
-    f_ind, f_pil, imp, nrm, agg = draw_plan(
+def spec_draw_plan(
+    spec: ScoreSpec, n_draws: int, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The seeded draw plan of a spec (its seed, weight noise and methods) for k indicators."""
+    return draw_plan(
         n_draws,
         spec.seed,
         spec.weight_noise,
         spec.vary_methods,
         (spec.imputation, spec.normalisation, spec.aggregation),
         k,
-        p,
+        len(PILLARS),
     )
+
+
+def draw_scores(
+    result: ScoreResult, plan: tuple[np.ndarray, ...]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each batch of the plan's draws scored: (indices of the draws, scores draws x countries).
+
+    Draws sharing an imputation and normalisation share that work; batches keep the
+    (countries x draws x pillars) arrays small.
+    """
+    spec, prep = result.spec, result.prepared
+    base: Core = result.steps["core"]
+    f_ind, f_pil, imp, nrm, agg = plan
     w_ind = base.w_ind[None, :] * f_ind
     w_pil = base.w_pil[None, :] * f_pil
-    rankable = rankable_mask(spec, gates, base.screen.country_coverage)
-    pen = penalties(spec, gates)
-    n = len(prep.iso3)
-    ranks_t = np.full((n_draws, n), np.nan)  # draws x countries: each draw's ranks contiguous
+    pen = penalties(spec, result.steps["gates"])
     cores: dict[int, Core] = {}
     norms: dict[tuple[int, int], np.ndarray] = {}
     for combo in sorted(set(zip(imp.tolist(), nrm.tolist(), agg.tolist(), strict=True))):
@@ -114,9 +123,21 @@ def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
                 geometric,
                 with_pillars=False,
             )
-            scores_t = finish_scores(index, pen).T
-            ok = rankable & np.isfinite(scores_t).all(axis=0)
-            ranks_t[sel] = rank_desc_t(scores_t, ok)
+            yield sel, finish_scores(index, pen).T
+
+
+def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
+    """Rank intervals for the spec of `result` over `n_draws` seeded draws."""
+    spec, prep = result.spec, result.prepared
+    base: Core = result.steps["core"]
+    plan = spec_draw_plan(spec, n_draws, len(base.w_ind))
+    imp, nrm, agg = plan[2:]
+    rankable = rankable_mask(spec, result.steps["gates"], base.screen.country_coverage)
+    n = len(prep.iso3)
+    ranks_t = np.full((n_draws, n), np.nan)  # draws x countries: each draw's ranks contiguous
+    for sel, scores_t in draw_scores(result, plan):
+        ok = rankable & np.isfinite(scores_t).all(axis=0)
+        ranks_t[sel] = rank_desc_t(scores_t, ok)
     p05 = np.full(n, np.nan)
     med = np.full(n, np.nan)
     p95 = np.full(n, np.nan)

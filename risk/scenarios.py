@@ -34,23 +34,17 @@ import pandas as pd
 
 from risk.allocation import Allocation, Limits
 from risk.errors import RiskError
-from risk.framework import PILLARS
 from risk.gates import apply_gates
-from risk.robustness import MC_NORMALISATIONS, draw_plan
+from risk.robustness import draw_scores, spec_draw_plan
 from risk.robustness import monte_carlo as run_monte_carlo
 from risk.scoring import (
     Prepared,
     ScoreResult,
     ScoringEngine,
-    aggregate_batch,
-    core_steps,
-    finish_scores,
-    normalise,
-    penalties,
     result_table,
     score_prepared,
 )
-from risk.spec import AGGREGATIONS, IMPUTATIONS, ScoreSpec
+from risk.spec import ScoreSpec
 
 SEPARATOR = "|"
 RATING_CODE = "ratings.notch"
@@ -545,38 +539,10 @@ def movers(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 def score_draws(result: ScoreResult, n_draws: int) -> np.ndarray:
     """Scores (draws x countries) over the same seeded Monte Carlo plan as the rank intervals."""
-    spec, prep = result.spec, result.prepared
-    base = result.steps["core"]
-    gates = result.steps["gates"]
-    f_ind, f_pil, imp, nrm, agg = draw_plan(
-        n_draws,
-        spec.seed,
-        spec.weight_noise,
-        spec.vary_methods,
-        (spec.imputation, spec.normalisation, spec.aggregation),
-        len(base.w_ind),
-        len(PILLARS),
-    )
-    w_ind = base.w_ind[None, :] * f_ind
-    w_pil = base.w_pil[None, :] * f_pil
-    pen = penalties(spec, gates)
-    out = np.full((n_draws, len(prep.iso3)), np.nan)
-    for combo in sorted(set(zip(imp.tolist(), nrm.tolist(), agg.tolist(), strict=True))):
-        i_imp, i_nrm, i_agg = combo
-        method = IMPUTATIONS[i_imp]
-        core = base if method == spec.imputation else core_steps(prep, spec, method)
-        norm = normalise(core.treatment.values, core.direction, MC_NORMALISATIONS[i_nrm])
-        sel = np.flatnonzero((imp == i_imp) & (nrm == i_nrm) & (agg == i_agg))
-        index, _ = aggregate_batch(
-            norm,
-            core.available,
-            core.pillars,
-            w_ind[sel],
-            w_pil[sel],
-            AGGREGATIONS[i_agg] == "geometric",
-            with_pillars=False,
-        )
-        out[sel] = finish_scores(index, pen).T
+    plan = spec_draw_plan(result.spec, n_draws, len(result.steps["core"].w_ind))
+    out = np.full((n_draws, len(result.prepared.iso3)), np.nan)
+    for sel, scores in draw_scores(result, plan):
+        out[sel] = scores
     return out
 
 
