@@ -18,20 +18,13 @@ from risk.profile import (
     fmt_number,
     md_text,
     rank_reasons,
-    scored_iso3,
 )
-from risk.share import from_query
-from risk.spec import ScoreSpec
 from ui import state, view
 
 lang = state.lang()
-for w in view.init_view():
-    st.warning(t("overview.link_warning", lang, detail=w))
-shared, _ = from_query(st.query_params.to_dict(), ScoreSpec.from_preset("balanced"))
-version = state.resolve_version(shared.spec.data_version or None)
-result = state.engine(version).score(shared.spec)
-names = result.table.set_index("iso3")["name_zh_tw" if lang == "zh-TW" else "name_en"]
-options = sorted(scored_iso3(result), key=lambda c: str(names.get(c, c)))
+scored = view.scored_view(lang)
+shared, version, result = scored.shared, scored.version, scored.result
+names, options = scored.names, scored.options
 codes = compare_codes(result, shared.compare)
 
 

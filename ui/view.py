@@ -3,13 +3,16 @@ link reopens the same view and switching pages keeps it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from risk.framework import PILLARS, list_presets, load_framework
 from risk.i18n import t
 from risk.overview import balance_weights
+from risk.scoring import ScoreResult
 from risk.share import (
     BLOC_FILTERS,
     ELIGIBILITY,
@@ -274,3 +277,29 @@ def map_controls(lang: str) -> None:
         placeholder=t("common.choose", lang),
     )
     cols[2].slider(t("overview.top_n", lang), 0, 30, key="top_n")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The shared view from the URL, scored on its data version, with the scored countries."""
+
+    shared: ViewState
+    version: str
+    result: ScoreResult
+    names: pd.Series  # iso3 -> name in the user's language
+    options: list[str]  # scored countries, sorted by name
+
+
+def scored_view(lang: str) -> Scored:
+    """For pages about particular countries (profile, compare): the view, warnings about a damaged
+    link shown, and the ranking it describes."""
+    from risk.profile import scored_iso3
+
+    for w in init_view():
+        st.warning(t("overview.link_warning", lang, detail=w))
+    shared, _ = from_query(st.query_params.to_dict(), ScoreSpec.from_preset("balanced"))
+    version = state.resolve_version(shared.spec.data_version or None)
+    result = state.engine(version).score(shared.spec)
+    names = result.table.set_index("iso3")["name_zh_tw" if lang == "zh-TW" else "name_en"]
+    options = sorted(scored_iso3(result), key=lambda c: str(names.get(c, c)))
+    return Scored(shared, version, result, names, options)
