@@ -68,16 +68,15 @@ MIN_PART = 0.005
 LARGE_COUNTRY = 1.0
 
 
-def inset_parts(rings: list) -> list[list]:
-    """One polygon part (exterior ring + holes) inset by INSET; the part itself if nothing is left.
+def inset_parts(polygon: shapely.Polygon) -> list[shapely.Polygon]:
+    """One polygon part inset by INSET; the part itself if nothing is left.
 
     A narrow neck can split a part, so the result is a list of parts.
     """
-    polygon = shapely.Polygon(rings[0], rings[1:])
     width = min(INSET, INSET_SHARE * polygon.area**0.5)
     shrunk = polygon.buffer(-width, join_style="mitre") if width > 0 else polygon
     if shrunk.is_empty:
-        return [rings]
+        return [polygon]
     lon0, _, lon1, _ = polygon.bounds
     if lon0 <= -180 + 1e-6 or lon1 >= 180 - 1e-6:
         # The date line cuts a country (Russia, Fiji), it is not a border: no gap along it.
@@ -86,16 +85,16 @@ def inset_parts(rings: list) -> list[list]:
         )
         shrunk = shrunk.union(polygon.intersection(edges))
     # a union can nest parts in a collection, or leave stray lines or points: polygons only
-    polygons = [
+    return [
         part
         for member in shapely.get_parts(shrunk)
         for part in shapely.get_parts(member)
         if part.geom_type == "Polygon"
     ]
-    return [
-        [list(part.exterior.coords), *(list(hole.coords) for hole in part.interiors)]
-        for part in polygons
-    ]
+
+
+def _rings(polygon: shapely.Polygon) -> list:
+    return [polygon.exterior.coords, *(hole.coords for hole in polygon.interiors)]
 
 
 def _shapes(fc: Mapping, key: str, digits: int) -> list[tuple[str, str]]:
@@ -110,15 +109,10 @@ def _shapes(fc: Mapping, key: str, digits: int) -> list[tuple[str, str]]:
         parts: list[tuple[str, str]] = []
         dumps = partial(json.dumps, separators=(",", ":"))
         for feature in fc["features"]:
-            geometry = feature["geometry"]
-            polygons = (
-                [geometry["coordinates"]]
-                if geometry["type"] == "Polygon"
-                else geometry["coordinates"]
-            )
             owner = feature["properties"][key]
-            insets = [inset for rings in polygons for inset in inset_parts(rings)]
-            areas = [shapely.Polygon(r[0], r[1:]).area for r in insets]
+            geometry = shapely.geometry.shape(feature["geometry"])
+            insets = [inset for part in shapely.get_parts(geometry) for inset in inset_parts(part)]
+            areas = [inset.area for inset in insets]
             largest = max(range(len(insets)), key=areas.__getitem__)
             large = sum(areas) >= LARGE_COUNTRY
             for i, (inset, area) in enumerate(zip(insets, areas, strict=True)):
@@ -126,7 +120,7 @@ def _shapes(fc: Mapping, key: str, digits: int) -> list[tuple[str, str]]:
                     continue
                 # the smallest states (Vatican, Monaco) would collapse on the coarse grid
                 fine = digits + 1 if area < MIN_PART else digits
-                parts.append((owner, dumps(_round_rings(inset, fine))))
+                parts.append((owner, dumps(_round_rings(_rings(inset), fine))))
         _SHAPES_CACHE.clear()
         _SHAPES_CACHE[cache_key] = parts
         return parts
