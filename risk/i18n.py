@@ -47,11 +47,16 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def label_or(key: str, lang: str, default: str) -> str:
+    """The string for `key` in `lang`, or `default` when there is no such key (a value that
+    arrived with data, such as an uploaded unit or an unknown action, is shown as written)."""
+    entry = strings().get(key)
+    return (entry or {}).get(normalise_lang(lang)) or default
+
+
 def unit_label(unit: str, lang: str = DEFAULT_LANG) -> str:
-    """A framework unit in `lang`. Units are written in English in the framework table; one without
-    a translation (from an uploaded framework, say) is shown as written."""
-    entry = strings().get(f"unit.{unit}")
-    return (entry or {}).get(normalise_lang(lang)) or unit
+    """A framework unit in `lang` (units are written in English in the framework table)."""
+    return label_or(f"unit.{unit}", lang, unit)
 
 
 def colon(lang: str = DEFAULT_LANG) -> str:

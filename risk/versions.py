@@ -167,15 +167,11 @@ VERSION_COLUMNS = (
 def versions_table(versions: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The version history as the Data page shows it: actions and the system author in words,
     blanks where a version has no file, note or row counts."""
-    from risk.i18n import strings, t
-
-    def words(prefix: str, value: object) -> object:
-        key = f"{prefix}.{value}"
-        return t(key, lang) if key in strings() else value
+    from risk.i18n import label_or
 
     out = versions[list(VERSION_COLUMNS)].copy()
-    out["action"] = [words("data.action", a) for a in out["action"]]
-    out["author"] = [words("data.author", a) for a in out["author"]]
+    out["action"] = [label_or(f"data.action.{a}", lang, a) for a in out["action"]]
+    out["author"] = [label_or(f"data.author.{a}", lang, a) for a in out["author"]]
     for col in ("file_name", "sha256", "note"):
         out[col] = out[col].astype("string").fillna("")
     return out
