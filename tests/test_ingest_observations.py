@@ -21,6 +21,9 @@ from risk.ingest.obs_worldbank import read_wdi, read_wgi
 from risk.ingest.observations import READERS, ObservationsResult, build_observations
 from risk.ingest.sources import SOURCES
 from risk.paths import default_shared_data
+from tests.test_ingest_epoch import ROWS as EPOCH_ROWS
+from tests.test_ingest_epoch import frame
+from tests.test_ingest_epoch import write as write_epoch
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "observations"
 # Committed under a neutral name; the reader expects the source's own file name.
@@ -36,6 +39,7 @@ def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     (root / RATINGS_ROWS[0]).rename(root / RATINGS_ROWS[1])
     write_all(root)
+    write_epoch(root, frame(EPOCH_ROWS))
     return root
 
 
@@ -381,7 +385,7 @@ def test_real_folder(real: tuple[ObservationsResult, set[str]]) -> None:
     )
     # Catalogue: one row per indicator, every field filled, Chinese names.
     assert set(cat["code"]) == set(obs["indicator"])
-    assert len(cat) == 78
+    assert len(cat) == 83
     assert cat["name_zh"].str.contains(r"[\u4e00-\u9fff]").all()
     zh = dict(zip(cat["code"], cat["name_zh"], strict=True))
     assert zh["wgi.ge"] == "政府效能"

@@ -25,6 +25,7 @@ from risk.ingest.common import (
 from risk.ingest.obs_cgit import read_cgit
 from risk.ingest.obs_common import SourceResult
 from risk.ingest.obs_energy import read_ember, read_gppd, read_owid
+from risk.ingest.obs_epoch import read_epoch
 from risk.ingest.obs_indices import read_egov, read_oxford
 from risk.ingest.obs_ratings import read_ratings
 from risk.ingest.obs_unga import read_unga
@@ -44,6 +45,7 @@ READERS: dict[str, Reader] = {
     "sovereign_ratings": read_ratings,
     "aei_cgit": read_cgit,
     "wri_gppd": read_gppd,
+    "epoch_gpu_clusters": read_epoch,
 }
 
 # Fewest distinct countries each real source must yield (measured coverage, with some slack).
@@ -58,6 +60,8 @@ DEFAULT_MIN_COUNTRIES: dict[str, int] = {
     "sovereign_ratings": 130,
     "aei_cgit": 150,
     "wri_gppd": 160,
+    # Epoch lists clusters in 37 countries; absence is a known zero, not a gap.
+    "epoch_gpu_clusters": 35,
 }
 
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")

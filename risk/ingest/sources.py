@@ -251,6 +251,20 @@ SOURCES: dict[str, Source] = {
             "WRI, Global Power Plant Database v1.3.0 (CC BY 4.0)",
         ),
         Source(
+            "epoch_gpu_clusters",
+            "Data on GPU Clusters",
+            "Epoch AI",
+            "cnyke/cnyke.github.io",
+            "a64f15ae5aeaad54cb242e17952fbcfedface04d",
+            "CC BY 4.0",
+            True,
+            "2025-12",
+            "Epoch AI, 'Data on GPU Clusters'. Published online at epoch.ai. Retrieved from "
+            "https://epoch.ai/data/gpu-clusters",
+            "https://epoch.ai/data/gpu-clusters",
+            "Verbatim copy of Epoch AI's public download (786 clusters, snapshot 2025-12-17).",
+        ),
+        Source(
             "curated",
             "Curated fact tables: US export-control groups, AI Diffusion tiers, blocs, Taiwan relations, policy timeline",
             "Compiled from public sources named row by row (eCFR, Federal Register, official and press sources)",
