@@ -7,18 +7,17 @@ import streamlit as st
 from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import t
-from risk.profile import (
+from risk.present.charts import compare_chart
+from risk.present.compare import (
     MAX_COMPARE,
     MIN_COMPARE,
-    compare_chart,
     compare_codes,
     compare_indicators,
     compare_pillars,
     compare_summary,
-    fmt_number,
-    md_text,
     rank_reasons,
 )
+from risk.text import fmt_number, md_text
 from ui import state, view
 
 lang = state.lang()

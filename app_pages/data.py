@@ -3,20 +3,16 @@
 import pandas as pd
 import streamlit as st
 
+from risk.cells import safe_csv
 from risk.errors import RiskError
 from risk.i18n import colon, t
-from risk.upload import (
-    UPLOAD_TYPES,
-    UploadOptions,
-    check_upload,
-    framework_rows,
-    metadata_template,
-    publish_report,
-    reference_from_store,
-    safe_csv,
-    sha256_bytes,
-)
-from risk.versions import diff_summary, versions_table
+from risk.present.data import diff_summary, versions_table
+from risk.upload.layouts import UploadOptions
+from risk.upload.matching import reference_from_store
+from risk.upload.metadata import framework_rows, metadata_template
+from risk.upload.publish import publish_report
+from risk.upload.read import UPLOAD_TYPES, sha256_bytes
+from risk.upload.validate import check_upload
 from ui import state
 
 lang = state.lang()
@@ -50,7 +46,7 @@ def _diff(a: str, b: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=True, max_entries=8)
 def _movers(_report, sha: str, meta_json: str, version: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    from risk.versions import preview_movers
+    from risk.upload.preview import preview_movers
 
     return preview_movers(store, _report.observations, framework_rows(_report.metadata))
 
@@ -176,7 +172,7 @@ with versions_tab:
 with refresh_tab:
     st.caption(t("data.refresh.help", lang))
     if editor and st.button(t("data.refresh.button", lang), key="data_refresh"):
-        from risk.refresh import refresh_message, refresh_worldbank
+        from risk.upload.refresh import refresh_message, refresh_worldbank
 
         with st.spinner(t("data.refresh.button", lang)):
             try:

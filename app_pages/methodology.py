@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from risk import methodology as m
+from risk.present import methodology as m
 from risk.framework import PILLARS
 from risk.i18n import colon, t
 from risk.spec import AGGREGATIONS, NORMALISATIONS, ScoreSpec

@@ -4,13 +4,13 @@ from functools import partial
 
 import streamlit as st
 
-from risk.exports import MIME as EXPORT_MIME
-from risk.exports import export_file_name, ranking_bytes
 from risk.filters import apply_filters
 from risk.framework import PILLARS
 from risk.i18n import t
-from risk.mapview import COUNTRY_LAYER_ID, overview_deck
-from risk.overview import (
+from risk.present.exports import MIME as EXPORT_MIME
+from risk.present.exports import export_file_name, ranking_bytes
+from risk.present.maps import COUNTRY_LAYER_ID, overview_deck
+from risk.present.overview import (
     arcs,
     layer_legend,
     legend,

@@ -4,21 +4,16 @@ from functools import partial
 
 import streamlit as st
 
-from risk.brief import MIME, brief, brief_file_name
 from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import colon, t
 from risk.ingest.sources import publisher_of
-from risk.mapview import locator_deck
-from risk.overview import layer_legend, legend_html
-from risk.profile import (
-    TABLES,
-    build_profile,
-    fmt_number,
-    md_text,
-    pillar_chart,
-    series_chart,
-)
+from risk.present.brief import MIME, brief, brief_file_name
+from risk.present.charts import pillar_chart, series_chart
+from risk.present.maps import locator_deck
+from risk.present.overview import layer_legend, legend_html
+from risk.present.profile import TABLES, build_profile
+from risk.text import fmt_number, md_text
 from ui import state, view
 
 lang = state.lang()

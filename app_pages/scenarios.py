@@ -7,26 +7,19 @@ import streamlit as st
 from risk.errors import RiskError
 from risk.gates import reason_label
 from risk.i18n import t
-from risk.mapview import country_deck
-from risk.overview import legend_html
-from risk.scenarios import (
-    QUERY_KEYS,
-    ScenarioView,
+from risk.present.maps import country_deck
+from risk.present.overview import legend_html
+from risk.present.scenarios import (
     allocation_frame,
-    allocation_inputs,
-    change_counts,
     change_legend,
     map_properties,
-    movers,
-    parse_scenarios,
-    run,
     scenario_label,
-    scenarios_text,
     state_table,
-    top_eligible,
-    view_from_widgets,
-    widget_state,
 )
+from risk.scenarios.kinds import parse_scenarios, scenarios_text
+from risk.scenarios.runs import change_counts, movers, run
+from risk.scenarios.shortlist import allocation_inputs, top_eligible
+from risk.scenarios.view import QUERY_KEYS, ScenarioView, view_from_widgets, widget_state
 from risk.share import from_query, to_query
 from risk.spec import ScoreSpec
 from ui import state, view

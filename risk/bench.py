@@ -1,36 +1,46 @@
-"""Benchmarks: a small registry; `python -m risk bench` runs them all and prints one JSON object.
+"""Benchmarks: `python -m risk bench` runs every benchmark listed in BENCHMARKS and prints one JSON
+object of metric name -> value (medians, in the unit the name states).
 
-An area adds its own measurements with `register_bench(name, fn)`, where `fn()` returns a dict of
-metric name -> value (medians, in the unit the name states). Modules that register benchmarks are
-listed in BENCH_MODULES so the command finds them without importing the whole library.
+This module is the top of the library's arrows: it imports whatever it measures, and nothing
+imports it but the command line.
 """
 
 from __future__ import annotations
 
-import importlib
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import RiskError
+from risk.filters import apply_filters
+from risk.gates import apply_gates
+from risk.paths import PROJECT_ROOT
+from risk.scenarios.allocation import Allocation, Limits
+from risk.scenarios.shortlist import allocation_inputs, top_eligible
+from risk.scoring.baseline import baseline_monte_carlo, baseline_score
+from risk.scoring.engine import engine_for, score_prepared
+from risk.scoring.result import result_table
+from risk.scoring.robustness import monte_carlo
+from risk.scoring.steps import rankable_mask
+from risk.share import Filters
+from risk.spec import ScoreSpec
+from risk.store.embedded import open_store
+from risk.upload.matching import reference_from_store
+from risk.upload.metadata import read_metadata
+from risk.upload.publish import publish_report
+from risk.upload.validate import check_upload
 
 BenchFn = Callable[[], dict[str, float]]
-_BENCHES: dict[str, BenchFn] = {}
-BENCH_MODULES: list[str] = ["risk.bench", "risk.allocation", "risk.overview"]
-
-
-def register_bench(name: str, fn: BenchFn) -> None:
-    """Add a benchmark; a second registration under the same name replaces the first."""
-    _BENCHES[name] = fn
-
-
-def registered() -> dict[str, BenchFn]:
-    for module in BENCH_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    return dict(_BENCHES)
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:
@@ -45,7 +55,7 @@ def median_time(fn: Callable[[], object], repeats: int) -> float:
 
 def run_all(only: list[str] | None = None) -> dict[str, float]:
     out: dict[str, float] = {}
-    for name, fn in registered().items():
+    for name, fn in BENCHMARKS.items():
         if only and name not in only:
             continue
         out.update(fn())
@@ -58,14 +68,9 @@ QUICK = {"score": 21, "mc": 3, "base_score": 3, "base_mc_draws": 20, "base_mc": 
 
 def scoring_bench(settings: dict[str, int] | None = None) -> dict[str, float]:
     """Full pipeline and 10,000 Monte Carlo draws, vectorised and row-by-row, on the bundled data."""
-    from risk.baseline import baseline_monte_carlo, baseline_score
-    from risk.gates import apply_gates
-    from risk.robustness import monte_carlo
-    from risk.scoring import engine, rankable_mask, score_prepared
-    from risk.spec import ScoreSpec
 
     cfg = {**QUICK, **(settings or {})}
-    eng = engine()
+    eng = engine_for(open_store())
     spec, _ = eng.resolve(ScoreSpec.from_preset("balanced", as_of=date.today().isoformat()))
     as_of = date.fromisoformat(spec.as_of)
     prep_s = median_time(lambda: eng.prepared(as_of.year), 1)  # first call builds the matrix
@@ -108,4 +113,149 @@ def scoring_bench(settings: dict[str, int] | None = None) -> dict[str, float]:
     }
 
 
-register_bench("scoring", scoring_bench)
+# -- benchmark --------------------------------------------------------------------------------
+BENCH_ROWS = 1_000_000
+
+
+def write_bench_file(directory: Path, rows: int = BENCH_ROWS) -> tuple[Path, Path]:
+    """A long CSV of `rows` synthetic values (new indicators bench.*) and their metadata file."""
+    n_ind = 40
+    iso3 = pd.read_parquet(
+        Path(__file__).resolve().parent.parent / "datasets" / "countries.parquet", columns=["iso3"]
+    )["iso3"].tolist()[:200]
+    years = np.arange(1900, 2025)
+    per = len(iso3) * len(years)
+    n_ind = min(n_ind, -(-rows // per))
+    rng = np.random.default_rng(0)
+    country = np.tile(np.repeat(iso3, len(years)), n_ind)[:rows]
+    year = np.tile(np.tile(years, len(iso3)), n_ind)[:rows]
+    indicator = np.repeat([f"bench.i{i:02d}" for i in range(n_ind)], per)[:rows]
+    value = rng.normal(50, 10, rows).round(3)
+    path = directory / "bench_1m.csv"
+    pd.DataFrame({"country": country, "indicator": indicator, "year": year, "value": value}).to_csv(
+        path, index=False
+    )
+    meta = [
+        {
+            "code": f"bench.i{i:02d}",
+            "name_en": f"Benchmark series {i}",
+            "name_zh": f"效能測試序列 {i}",
+            "unit": "index",
+            "source": "synthetic",
+            "licence": "CC0",
+            "direction": "1",
+            "weight": "0",
+        }
+        for i in range(n_ind)
+    ]
+    meta_path = directory / "bench_meta.json"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    return path, meta_path
+
+
+def _bench_child(file: str, meta: str) -> None:
+    """Run in the child: create the store, then time validate + publish of the file."""
+
+    store = open_store()
+    start = time.perf_counter()
+    data = Path(file).read_bytes()
+    report = check_upload(
+        data,
+        Path(file).name,
+        reference_from_store(store),
+        metadata=read_metadata(Path(meta).read_bytes(), Path(meta).name),
+    )
+    if not report.ok:
+        raise SystemExit(f"benchmark file invalid: {report.summary()['counts']}")
+    publish_report(store, report, author="bench")
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "rows": report.rows_read}))
+
+
+def import_bench() -> dict[str, float]:
+    """import_1m_rows_s: validate + publish wall time; import_1m_rows_peak_mb: child's peak RSS."""
+    with tempfile.TemporaryDirectory() as tmp:
+        file, meta = write_bench_file(Path(tmp))
+        env = {**os.environ, "RISK_DATA_DIR": str(Path(tmp) / "data")}
+        code = f"from risk.bench import _bench_child; _bench_child({str(file)!r}, {str(meta)!r})"
+        log = Path(tmp) / "child.out"
+        with open(log, "w") as fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                cwd=Path(__file__).resolve().parent.parent,
+            )
+            # wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux).
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if proc.returncode != 0:
+            raise RiskError(f"import benchmark failed: {text[-2000:]}")
+        res = json.loads(text.strip().splitlines()[-1])
+        peak_kb = usage.ru_maxrss
+    return {
+        "import_1m_rows_s": round(float(res["seconds"]), 2),
+        "import_1m_rows_peak_mb": round(peak_kb / 1024, 1),
+    }
+
+
+# -- benchmark -----------------------------------------------------------------------------
+BENCH_COUNTRIES = 30
+BENCH_DRAWS = 1000
+
+
+def allocation_bench() -> dict[str, float]:
+    """One allocation over the top 30 eligible countries and 1,000 robustness draws of the bundled
+    data (the draws are computed once, outside the timing)."""
+
+    eng = engine_for(open_store())
+    spec = ScoreSpec.from_preset("balanced", as_of=date.today().isoformat())
+    table = eng.score(spec.replace(mc_draws=0), monte_carlo=False).table
+    inputs = allocation_inputs(eng, spec, (), top_eligible(table, BENCH_COUNTRIES), BENCH_DRAWS)
+    limits = Limits(max_share=0.1, max_region_share=0.5)
+
+    def run() -> Allocation:
+        return inputs.allocate(1.0, limits)
+
+    run()  # warm-up: imports and first solver call
+    return {"allocate_30x1000_s": round(median_time(run, 5), 4)}
+
+
+def overview_bench() -> dict[str, float]:
+    """`overview_rerun_ms` (AppTest, in a subprocess so the library never imports Streamlit) and
+    `filter_query_ms` (the filters' DuckDB query on the ranked table)."""
+
+    store = open_store()
+    ranked = result_table(engine_for(store).score(ScoreSpec.from_preset("balanced")))
+    filters = Filters(
+        regions=("Asia", "Europe"),
+        blocs=("oecd", "bri"),
+        min_pillar=(("financial", 30.0),),
+        min_coverage=0.5,
+    )
+    apply_filters(store, ranked, filters)  # builds the in-memory index once
+    out: dict[str, float] = {
+        "filter_query_ms": round(
+            median_time(lambda: apply_filters(store, ranked, filters), 51) * 1000, 2
+        )
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "ui.bench_overview"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return out
+
+
+# Every benchmark, in the order `python -m risk bench` runs them.
+BENCHMARKS: dict[str, BenchFn] = {
+    "scoring": scoring_bench,
+    "import": import_bench,
+    "allocation": allocation_bench,
+    "overview": overview_bench,
+}

@@ -14,7 +14,7 @@ import pandas as pd
 
 from risk.framework import PILLARS
 from risk.share import BLOC_FILTERS, TAIWAN_FILTERS, Filters
-from risk.store import quote_ident
+from risk.store.protocol import quote_ident
 
 
 def filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:

@@ -17,8 +17,8 @@ import pandas as pd
 
 from risk.errors import FrameworkError
 from risk.paths import DATASETS_DIR
+from risk.schema import FRAMEWORK_COLUMNS, PILLARS, PRESET_COLUMNS
 
-PILLARS: tuple[str, ...] = ("gov_support", "compute_demand", "alignment", "financial")
 # Short names used on the command line (--weights gov=..,demand=..,alignment=..,finance=..).
 PILLAR_ALIASES: dict[str, str] = {
     "gov": "gov_support",
@@ -31,23 +31,6 @@ PILLAR_ALIASES: dict[str, str] = {
     "financial": "financial",
 }
 TRANSFORMS: tuple[str, ...] = ("none", "log", "log1p", "per_capita")
-FRAMEWORK_COLUMNS: tuple[str, ...] = (
-    "code",
-    "pillar",
-    "direction",
-    "transform",
-    "weight",
-    "max_age_years",
-    "min_coverage",
-    "absent_is_zero",
-    "unit",
-    "source",
-    "name_en",
-    "name_zh",
-    "rationale_en",
-    "rationale_zh",
-)
-PRESET_COLUMNS: tuple[str, ...] = ("preset", "kind", "key", "weight")
 PRESET_ORDER: tuple[str, ...] = ("balanced", "hardware", "cloud", "models")
 
 FRAMEWORK_PATH = DATASETS_DIR / "framework.csv"
@@ -78,6 +61,17 @@ class Framework:
         if name not in self.presets:
             raise FrameworkError(f"unknown preset {name!r}; known: {', '.join(self.presets)}")
         return self.presets[name]
+
+    def with_overrides(self, overrides: pd.DataFrame | None) -> Framework:
+        """This framework with the rows published uploads added (`framework_overrides`); an added
+        row with a bundled code replaces it. The one place uploaded indicators join the framework.
+        """
+        if overrides is None or overrides.empty:
+            return self
+        rows = overrides.reindex(columns=list(FRAMEWORK_COLUMNS))
+        kept = self.indicators[~self.indicators["code"].isin(set(rows["code"]))]
+        table = pd.concat([kept, rows.astype(object)], ignore_index=True)
+        return Framework(validate_framework(table), self.presets)
 
 
 def _fail(message: str, bad: pd.DataFrame, cols: list[str]) -> None:

@@ -15,6 +15,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from risk.i18n import t
+
 HOME = "TWN"
 # The programme exports American AI to third countries: the United States is the partner whose
 # consortia Taiwanese firms join, not a target market of the programme.
@@ -154,7 +156,6 @@ def apply_gates(
 
 def reason_label(reason: str, lang: str) -> str:
     """A gate reason ("EAR D:5; ...") in the user's language."""
-    from risk.i18n import t
 
     parts = []
     for part in filter(None, (p.strip() for p in str(reason).split(";"))):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from risk.allocation import (
+from risk.scenarios.allocation import (
     REASON_INELIGIBLE,
     REASON_LOW_FINANCIAL,
     AllocationError,

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from risk.brief import brief, country_brief, find_font, pdf_to_png
 from risk.cli import main
-from risk.profile import build_profile, store_tables
+from risk.present.brief import brief, country_brief, find_font, pdf_to_png
+from risk.present.profile import build_profile, store_tables
+from risk.scoring.engine import engine_for
 from risk.spec import ScoreSpec
-from risk.store import open_store
-from risk.versions import engine_for
+from risk.store.embedded import open_store
 
 SPEC = ScoreSpec.from_preset("balanced", as_of="2026-01-01", mc_draws=50)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -109,7 +109,7 @@ def test_cli_brief_rejects_unknown_suffix_and_country(setup, tmp_path: Path, cap
 
 
 def test_values_carry_their_units_in_each_language() -> None:
-    from risk.brief import with_unit
+    from risk.present.brief import with_unit
 
     assert with_unit("47.8", "每百人", "zh-TW") == "47.8（每百人）"
     assert with_unit("1", "0–1 分", "zh-TW") == "1（0–1 分）"

@@ -7,9 +7,10 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from risk.framework import load_framework
-from risk.profile import compare_indicators
-from risk.scoring import engine
+from risk.present.compare import compare_indicators
+from risk.scoring.engine import engine_for
 from risk.share import from_query
+from risk.store.embedded import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,7 @@ def test_compare_from_the_url(datasets_dir: Path, data_dir: Path) -> None:
     summary = _frame(at, "interval")
     assert summary["iso3"].tolist() == ["SAU", "ARE", "IND"]
     view, _ = from_query(_query(at))
-    result = engine().score(view.spec)
+    result = engine_for(open_store()).score(view.spec)
     row = result.table.set_index("iso3").loc["ARE"]
     interval = summary.set_index("iso3").loc["ARE", "interval"]
     assert interval == f"{int(row['rank_p05'])}–{int(row['rank_p95'])}"

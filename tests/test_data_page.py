@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from risk.store import open_store
+from risk.store.embedded import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = b"country,indicator,year,value\nJapan,wgi.ge,2024,1.9\nChile,upload.parks,2024,3\n"

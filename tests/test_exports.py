@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from risk.cells import FORMULA_PREFIXES, neutralise, neutralise_frame
 from risk.cli import main
-from risk.exports import (
+from risk.present.exports import (
     export_ranking,
     ranking_csv,
     ranking_export,
@@ -23,8 +23,10 @@ from risk.exports import (
     read_ranking_csv,
     read_ranking_xlsx,
 )
-from risk.scoring import engine, result_table
+from risk.scoring.engine import engine_for
+from risk.scoring.result import result_table
 from risk.spec import ScoreSpec
+from risk.store.embedded import open_store
 
 HOSTILE = '=HYPERLINK("http://x")'
 SPEC = ScoreSpec.from_preset("balanced", as_of="2026-01-01", mc_draws=50)
@@ -66,7 +68,7 @@ def test_neutralise_frame_keeps_numbers() -> None:
 
 @pytest.fixture(scope="module")
 def ranked(datasets_dir: Path) -> tuple[pd.DataFrame, ScoreSpec]:
-    result = engine().score(SPEC)
+    result = engine_for(open_store()).score(SPEC)
     table = result_table(result)
     table.loc[0, "name_en"] = HOSTILE
     table.loc[1, "reason"] = "-negative text"
@@ -132,8 +134,8 @@ def test_cli_export_gives_the_download_buttons_bytes(
     out = tmp_path / f"ranking.{fmt}"
     rc = main(["export", "--format", fmt, "--out", str(out), "--as-of", SPEC.as_of, "--mc", "50"])
     assert rc == 0
-    from risk.store import open_store
-    from risk.versions import engine_for
+    from risk.scoring.engine import engine_for
+    from risk.store.embedded import open_store
 
     store = open_store()
     data, name = ranking_export(engine_for(store, store.data_version), SPEC, fmt)

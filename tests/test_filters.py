@@ -7,11 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from risk import scoring
 from risk.filters import apply_filters, filter_sql
+from risk.scoring.engine import engine_for
+from risk.scoring.result import result_table
 from risk.share import Filters
 from risk.spec import ScoreSpec
-from risk.store import DuckDBStore
+from risk.store.embedded import DuckDBStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +24,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> DuckDBStore:
 
 @pytest.fixture(scope="module")
 def ranked(store: DuckDBStore) -> pd.DataFrame:
-    eng = scoring.ScoringEngine(scoring.load_inputs(store))
-    return scoring.result_table(eng.score(ScoreSpec(as_of="2026-11-27", mc_draws=50)))
+    eng = engine_for(store)
+    return result_table(eng.score(ScoreSpec(as_of="2026-11-27", mc_draws=50)))
 
 
 @pytest.fixture(scope="module")

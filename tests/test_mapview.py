@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import shape
 
 from risk.geo import load_geometry
-from risk.mapview import (
+from risk.present.maps import (
     COUNTRY_LAYER_ID,
     INSET,
     LOCATOR_COLOR,

@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from risk import scoring
+from risk.scoring.engine import engine_for
+from risk.scoring.result import result_table
 from risk.share import from_query
 from risk.spec import ScoreSpec
+from risk.store.embedded import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +47,7 @@ def test_weight_change_reorders_as_the_scorer_says(datasets_dir: Path, data_dir:
     # the scorer, called directly with the spec the URL now carries, gives the same order
     view, warnings = from_query(_query(at))
     assert warnings == []
-    expected = scoring.result_table(scoring.score(view.spec))
+    expected = result_table(engine_for(open_store()).score(view.spec))
     assert after == expected[expected["eligible"]]["iso3"].tolist()[:10]
     assert after != before
 
@@ -147,7 +149,7 @@ def test_spec_in_url_is_reproducible(datasets_dir: Path, data_dir: Path) -> None
         {"alignment": 3}
     )
     at = _app({"spec": spec.to_url()})
-    expected = scoring.result_table(scoring.score(spec))
+    expected = result_table(engine_for(open_store()).score(spec))
     assert _table(at)["iso3"].tolist()[:10] == expected[expected["eligible"]]["iso3"].tolist()[:10]
 
 
@@ -168,7 +170,7 @@ def test_switching_pages_keeps_the_view_and_language(datasets_dir: Path, data_di
 
 
 def test_link_pinned_to_a_version_keeps_showing_it(datasets_dir: Path, data_dir: Path) -> None:
-    from risk.store import open_store
+    from risk.store.embedded import open_store
 
     at = _app()
     old_query = _query(at)
@@ -210,7 +212,7 @@ def test_search_says_why_a_country_is_not_listed(datasets_dir: Path, data_dir: P
 
 
 def test_legend_keeps_swatch_and_label_together_and_escapes() -> None:
-    from risk.overview import legend_html
+    from risk.present.overview import legend_html
 
     html_text = legend_html("Score <b>", [("a<script>", [1, 2, 3, 255]), ("b", [4, 5, 6, 255])])
     assert "<script>" not in html_text and "&lt;script&gt;" in html_text

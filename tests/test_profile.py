@@ -10,20 +10,12 @@ import pandas as pd
 import pytest
 
 from risk.errors import RiskError
-from risk.profile import (
-    build_profile,
-    compare_codes,
-    compare_indicators,
-    export_control_rows,
-    fmt_number,
-    md_text,
-    policy_rows,
-    rank_reasons,
-    store_tables,
-)
+from risk.present.compare import compare_codes, compare_indicators, rank_reasons
+from risk.present.profile import build_profile, export_control_rows, policy_rows, store_tables
+from risk.scoring.engine import engine_for
 from risk.spec import ScoreSpec
-from risk.store import open_store
-from risk.versions import engine_for
+from risk.store.embedded import open_store
+from risk.text import fmt_number, md_text
 
 SPEC = ScoreSpec.from_preset("balanced", as_of="2026-01-01", mc_draws=50)
 

@@ -8,8 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from risk.framework import load_framework
-from risk.scoring import engine
+from risk.scoring.engine import engine_for
 from risk.share import from_query
+from risk.store.embedded import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,7 @@ def test_profile_from_the_url_shows_every_indicator_and_the_interval(
         table.columns
     )
     view, _ = from_query(_query(at))
-    row = engine().score(view.spec).table.set_index("iso3").loc["SAU"]
+    row = engine_for(open_store()).score(view.spec).table.set_index("iso3").loc["SAU"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["90% rank interval"] == f"{int(row['rank_p05'])}–{int(row['rank_p95'])}"
     assert metrics["Index score"] == f"{row['score']:.1f}"
@@ -57,7 +58,7 @@ def test_profile_from_the_url_shows_every_indicator_and_the_interval(
 
 
 def test_imputed_data_is_flagged(datasets_dir: Path, data_dir: Path) -> None:
-    result = engine().score(from_query({})[0].spec)
+    result = engine_for(open_store()).score(from_query({})[0].spec)
     table = result.table
     code = table[(table["imputed"] > 0) & table["eligible"]]["iso3"].iloc[0]
     n = int(table.set_index("iso3").loc[code, "imputed"])

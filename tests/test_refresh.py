@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from risk.errors import RefreshError
-from risk.refresh import fetch_worldbank, refresh_message, refresh_worldbank
-from risk.store import DuckDBStore, open_store
+from risk.store.embedded import DuckDBStore, open_store
+from risk.upload.refresh import fetch_worldbank, refresh_message, refresh_worldbank
 
 ROOT = Path(__file__).resolve().parent.parent
 

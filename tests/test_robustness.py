@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "scoring"))
 import tiny  # noqa: E402
 
-from risk.robustness import correlations, drop_one, monte_carlo  # noqa: E402
+from risk.scoring.robustness import correlations, drop_one, monte_carlo
 from risk.spec import ScoreSpec  # noqa: E402
 
 CODES = ("t.x1", "t.x2", "t.x3")

@@ -15,28 +15,36 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "scenarios"))
 import scenario_world as sw  # noqa: E402
 
-from risk import scenarios as S  # noqa: E402
-from risk.allocation import Limits  # noqa: E402
-from risk.scoring import engine, rank_desc  # noqa: E402
+from risk.present.scenarios import state_table  # noqa: E402
+from risk.scenarios.allocation import Limits  # noqa: E402
+from risk.scenarios.kinds import apply_scenarios, parse_scenarios, scenarios_text  # noqa: E402
+from risk.scenarios.runs import ScenarioRun, change_counts, movers  # noqa: E402
+from risk.scenarios.runs import run as run_scenarios  # noqa: E402
+from risk.scenarios.shortlist import allocation_inputs, score_draws, top_eligible  # noqa: E402
+from risk.scenarios.view import ScenarioView, view_from_widgets, widget_state  # noqa: E402
+from risk.scenarios.worlds import ScenarioError, World, base_world, score_world, target_mask  # noqa: E402
+from risk.scoring.engine import engine_for
+from risk.scoring.steps import rank_desc
 from risk.spec import ScoreSpec  # noqa: E402
+from risk.store.embedded import open_store
 
 ENG = sw.engine()
 
 
 def after(text: str, **spec_kw: object) -> pd.DataFrame:
-    return S.run(ENG, sw.spec(**spec_kw), S.parse_scenarios(text)).table.set_index("iso3")
+    return run_scenarios(ENG, sw.spec(**spec_kw), parse_scenarios(text)).table.set_index("iso3")
 
 
-def world(text: str = "") -> S.World:
-    return S.apply_scenarios(S.base_world(ENG, sw.spec()), S.parse_scenarios(text))
+def world(text: str = "") -> World:
+    return apply_scenarios(base_world(ENG, sw.spec()), parse_scenarios(text))
 
 
-def raw(w: S.World, code: str) -> dict[str, float]:
+def raw(w: World, code: str) -> dict[str, float]:
     j = w.prepared.codes.index(code)
     return dict(zip(w.prepared.iso3, w.prepared.raw[:, j], strict=True))
 
 
-def transformed(w: S.World, code: str) -> dict[str, float]:
+def transformed(w: World, code: str) -> dict[str, float]:
     j = w.prepared.codes.index(code)
     return dict(zip(w.prepared.iso3, w.prepared.transformed[:, j], strict=True))
 
@@ -60,9 +68,9 @@ def transformed(w: S.World, code: str) -> dict[str, float]:
     ],
 )
 def test_text_round_trip(text: str, canonical: str) -> None:
-    parsed = S.parse_scenarios(text)
-    assert S.scenarios_text(parsed) == canonical
-    assert S.parse_scenarios(canonical) == parsed
+    parsed = parse_scenarios(text)
+    assert scenarios_text(parsed) == canonical
+    assert parse_scenarios(canonical) == parsed
 
 
 @pytest.mark.parametrize(
@@ -77,8 +85,8 @@ def test_text_round_trip(text: str, canonical: str) -> None:
     ],
 )
 def test_bad_scenarios_are_named(text: str, words: str) -> None:
-    with pytest.raises(S.ScenarioError, match=words):
-        S.parse_scenarios(text)
+    with pytest.raises(ScenarioError, match=words):
+        parse_scenarios(text)
 
 
 @pytest.mark.parametrize(
@@ -91,13 +99,13 @@ def test_bad_scenarios_are_named(text: str, words: str) -> None:
     ],
 )
 def test_bad_arguments_fail_when_applied(text: str, words: str) -> None:
-    with pytest.raises(S.ScenarioError, match=words):
+    with pytest.raises(ScenarioError, match=words):
         world(text)
 
 
 def test_empty_text_is_no_scenario() -> None:
-    assert S.parse_scenarios("") == ()
-    assert S.parse_scenarios(None) == ()
+    assert parse_scenarios("") == ()
+    assert parse_scenarios(None) == ()
 
 
 # -- targets -------------------------------------------------------------------------------
@@ -115,7 +123,7 @@ def test_empty_text_is_no_scenario() -> None:
 )
 def test_targets(target: str, members: set[str]) -> None:
     w = world()
-    mask = S.target_mask(w, target)
+    mask = target_mask(w, target)
     assert set(w.prepared.iso3[mask]) == members
 
 
@@ -140,8 +148,10 @@ def test_d5_in_and_out() -> None:
     assert not t.loc["AAA", "eligible"] and t.loc["AAA", "reason"] == "EAR D:5"
     assert not t.loc["BBB", "eligible"]
     eng = sw.engine(controls=[("CCC", "D:5")])
-    base = S.run(eng, sw.spec(), ()).table.set_index("iso3")
-    freed = S.run(eng, sw.spec(), S.parse_scenarios("d5-out:iso3=CCC")).table.set_index("iso3")
+    base = run_scenarios(eng, sw.spec(), ()).table.set_index("iso3")
+    freed = run_scenarios(eng, sw.spec(), parse_scenarios("d5-out:iso3=CCC")).table.set_index(
+        "iso3"
+    )
     assert not base.loc["CCC", "eligible"]
     assert freed.loc["CCC", "eligible"] and freed.loc["CCC", "rank"] == 2
 
@@ -195,9 +205,9 @@ def test_compare_columns_and_sign() -> None:
     assert {"rank_before", "rank_change", "score_before", "eligible_before"} <= set(t.columns)
     moved = t.dropna(subset=["rank"])
     assert (moved["rank_change"] == moved["rank_before"] - moved["rank"]).all()
-    m = S.movers(t.reset_index(), 5)
+    m = movers(t.reset_index(), 5)
     assert "CCC" in set(m["iso3"])  # newly ineligible countries are listed among the movers
-    counts = S.change_counts(t.reset_index())
+    counts = change_counts(t.reset_index())
     assert counts["newly_ineligible"] == 1  # CCC
     assert counts["up"] == int((moved["rank_change"] > 0).sum())
     assert counts["down"] == int((moved["rank_change"] < 0).sum())
@@ -218,7 +228,9 @@ NO_OPS = st.one_of(
 def test_a_scenario_that_changes_nothing_leaves_ranks_identical(
     texts: list[str], norm: str
 ) -> None:
-    run = S.run(ENG, sw.spec(normalisation=norm, mc_draws=50), S.parse_scenarios("|".join(texts)))
+    run = run_scenarios(
+        ENG, sw.spec(normalisation=norm, mc_draws=50), parse_scenarios("|".join(texts))
+    )
     before = run.before.table.set_index("iso3")
     now = run.after.table.set_index("iso3")
     for col in ("rank", "rank_p05", "rank_p95", "eligible"):
@@ -242,7 +254,7 @@ def test_diffusion_tiers_make_every_tier3_country_ineligible(
 ) -> None:
     tiers = f"diffusion-tiers:penalty={penalty}"
     texts = [tiers, *others] if first else [*others, tiers]
-    t = S.run(ENG, sw.spec(), S.parse_scenarios("|".join(texts))).table.set_index("iso3")
+    t = run_scenarios(ENG, sw.spec(), parse_scenarios("|".join(texts))).table.set_index("iso3")
     tier3 = sw.TIERS.loc[sw.TIERS["tier"] == "3", "iso3"]
     assert not t.loc[tier3, "eligible"].any()
     assert t.loc[tier3, "rank"].isna().all()
@@ -251,16 +263,16 @@ def test_diffusion_tiers_make_every_tier3_country_ineligible(
 @settings(max_examples=20, deadline=None)
 @given(st.sampled_from(["AAA", "BBB", "CCC", "EEE"]))
 def test_d5_in_then_out_restores_the_ranking(iso: str) -> None:
-    base = S.run(ENG, sw.spec(), ()).table.set_index("iso3")
-    back = S.run(ENG, sw.spec(), S.parse_scenarios(f"d5-in:iso3={iso}|d5-out:iso3={iso}"))
+    base = run_scenarios(ENG, sw.spec(), ()).table.set_index("iso3")
+    back = run_scenarios(ENG, sw.spec(), parse_scenarios(f"d5-in:iso3={iso}|d5-out:iso3={iso}"))
     pd.testing.assert_series_equal(base["rank"], back.table.set_index("iso3")["rank"])
 
 
 # -- score draws and allocation inputs -------------------------------------------------------
 def test_score_draws_rank_exactly_like_the_monte_carlo() -> None:
     spec = sw.spec(mc_draws=200, seed=3)
-    res = S.score_world(S.base_world(ENG, spec))
-    draws = S.score_draws(res, 200)
+    res = score_world(base_world(ENG, spec))
+    draws = score_draws(res, 200)
     ranked = res.table["rank"].notna().to_numpy()
     ranks = rank_desc(draws.T, ranked)
     mc = res.steps["monte_carlo"]
@@ -268,8 +280,8 @@ def test_score_draws_rank_exactly_like_the_monte_carlo() -> None:
 
 
 def test_allocation_inputs_cover_every_world() -> None:
-    scs = S.parse_scenarios("diffusion-tiers|d5-in:iso3=BBB")
-    ai = S.allocation_inputs(ENG, sw.spec(), scs, ["AAA", "BBB", "DDD", "EEE"], 40)
+    scs = parse_scenarios("diffusion-tiers|d5-in:iso3=BBB")
+    ai = allocation_inputs(ENG, sw.spec(), scs, ["AAA", "BBB", "DDD", "EEE"], 40)
     assert ai.draws.shape == (4 * 40, 4)
     assert list(dict.fromkeys(ai.states)) == [
         "current",
@@ -288,28 +300,28 @@ def test_allocation_inputs_cover_every_world() -> None:
     split = ai.allocate(100.0, Limits(max_share=0.6))
     assert split.amounts.sum() == pytest.approx(100.0)
     assert split.amounts[1] == split.amounts[2] == 0  # BBB and DDD get nothing
-    by_world = S.state_table(split, "en")
+    by_world = state_table(split, "en")
     assert len(by_world) == 4 and by_world["score"].notna().all()
 
 
 def test_allocation_inputs_reject_unknown_countries() -> None:
-    with pytest.raises(S.ScenarioError, match="not scored"):
-        S.allocation_inputs(ENG, sw.spec(), (), ["AAA", "ZZZ"], 10)
+    with pytest.raises(ScenarioError, match="not scored"):
+        allocation_inputs(ENG, sw.spec(), (), ["AAA", "ZZZ"], 10)
 
 
 def test_top_eligible() -> None:
     t = after("")
-    assert S.top_eligible(t.reset_index(), 2) == ["EEE", "CCC"]
+    assert top_eligible(t.reset_index(), 2) == ["EEE", "CCC"]
 
 
 # -- bundled data ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def bundled(datasets_dir: Path) -> S.ScenarioRun:
+def bundled(datasets_dir: Path) -> ScenarioRun:
     spec = ScoreSpec.from_preset("balanced", as_of="2026-06-30", mc_draws=100)
-    return S.run(engine(), spec, S.parse_scenarios("diffusion-tiers"))
+    return run_scenarios(engine_for(open_store()), spec, parse_scenarios("diffusion-tiers"))
 
 
-def test_bundled_diffusion_tiers(bundled: S.ScenarioRun, datasets_dir: Path) -> None:
+def test_bundled_diffusion_tiers(bundled: ScenarioRun, datasets_dir: Path) -> None:
     tiers = pd.read_parquet(datasets_dir / "diffusion_tiers.parquet")
     tier3 = set(tiers.loc[tiers["tier"] == "3", "iso3"])
     t = bundled.table.set_index("iso3")
@@ -323,8 +335,8 @@ def test_bundled_diffusion_tiers(bundled: S.ScenarioRun, datasets_dir: Path) -> 
 
 def test_bundled_no_scenario_matches_the_engine(datasets_dir: Path) -> None:
     spec = ScoreSpec.from_preset("balanced", as_of="2026-06-30", mc_draws=50)
-    mine = S.run(engine(), spec, ()).after.table
-    theirs = engine().score(spec).table
+    mine = run_scenarios(engine_for(open_store()), spec, ()).after.table
+    theirs = engine_for(open_store()).score(spec).table
     pd.testing.assert_frame_equal(mine, theirs)
 
 
@@ -341,12 +353,12 @@ SCENARIO_TEXTS = st.sampled_from(
     ]
 )
 VIEWS = st.builds(
-    lambda scs, short, top, budget, maxc, maxr, minfin, ra, tail: S.ScenarioView(
-        scenarios=S.parse_scenarios("|".join(scs)),
+    lambda scs, short, top, budget, maxc, maxr, minfin, ra, tail: ScenarioView(
+        scenarios=parse_scenarios("|".join(scs)),
         shortlist=tuple(dict.fromkeys(short)),
         top_n=top,
         budget=budget,
-        limits=S.Limits(
+        limits=Limits(
             max_share=maxc / 100,
             max_region_share=maxr / 100,
             min_financial=minfin,
@@ -368,24 +380,24 @@ VIEWS = st.builds(
 
 @settings(max_examples=100)
 @given(VIEWS)
-def test_view_round_trips_through_the_url(v: S.ScenarioView) -> None:
-    back, warns = S.ScenarioView.from_query(v.to_query())
+def test_view_round_trips_through_the_url(v: ScenarioView) -> None:
+    back, warns = ScenarioView.from_query(v.to_query())
     assert warns == []
     assert back == v
 
 
 @settings(max_examples=100)
 @given(VIEWS)
-def test_view_round_trips_through_the_widgets(v: S.ScenarioView) -> None:
+def test_view_round_trips_through_the_widgets(v: ScenarioView) -> None:
     kinds = [s.kind for s in v.scenarios]
     if len(set(kinds)) < len(kinds):  # the page shows one scenario of each kind
         v = replace(v, scenarios=tuple({s.kind: s for s in v.scenarios}.values()))
-    assert S.view_from_widgets(S.widget_state(v)) == v
+    assert view_from_widgets(widget_state(v)) == v
 
 
 def test_default_view_is_an_empty_query() -> None:
-    assert S.ScenarioView().to_query() == {}
-    assert S.ScenarioView.from_query({}) == (S.ScenarioView(), [])
+    assert ScenarioView().to_query() == {}
+    assert ScenarioView.from_query({}) == (ScenarioView(), [])
 
 
 @pytest.mark.parametrize(
@@ -399,6 +411,6 @@ def test_default_view_is_an_empty_query() -> None:
     ],
 )
 def test_damaged_query_falls_back_with_a_warning(params: dict, warned: str) -> None:
-    v, warns = S.ScenarioView.from_query(params)
-    assert v == S.ScenarioView()
+    v, warns = ScenarioView.from_query(params)
+    assert v == ScenarioView()
     assert warns and warns[0].startswith(warned)

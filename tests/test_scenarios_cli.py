@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from risk.bench import registered
+from risk.bench import BENCHMARKS
 from risk.cli import main
 
 SCORING_COLUMNS = [
@@ -129,4 +129,4 @@ def test_allocate_table_and_infeasible(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_allocation_bench_is_registered() -> None:
-    assert "allocation" in registered()
+    assert "allocation" in BENCHMARKS

@@ -12,18 +12,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "scoring"))
 import tiny  # noqa: E402
 
-from risk.baseline import baseline_score  # noqa: E402
+from risk.cli import main
+from risk.errors import RiskError
 from risk.paths import DATASETS_DIR  # noqa: E402
-from risk.scoring import (  # noqa: E402
-    explain,
-    impute,
-    normalise,
-    rank_desc,
-    rankable_mask,
-    result_table,
-    treat_outliers,
-)
+from risk.scoring.baseline import baseline_score
+from risk.scoring.engine import ScoringEngine, engine_for
+from risk.scoring.explain import explain
+from risk.scoring.result import result_table
+from risk.scoring.steps import impute, normalise, rank_desc, rankable_mask, treat_outliers
 from risk.spec import ScoreSpec  # noqa: E402
+from risk.store.embedded import open_store
 
 
 def spec(**kw: object) -> ScoreSpec:
@@ -160,7 +158,6 @@ def test_explain_accounts_for_every_point(aggregation: str, iso: str) -> None:
 
 
 def test_explain_rejects_unknown_country() -> None:
-    from risk.errors import RiskError
 
     res = tiny.engine(tiny.HAND).score(spec())
     with pytest.raises(RiskError, match="not a scored country"):
@@ -221,9 +218,10 @@ needs_data = pytest.mark.skipif(
 
 @needs_data
 def test_bundled_balanced_ranking() -> None:
-    from risk.scoring import engine
 
-    res = engine().score(ScoreSpec.from_preset("balanced", as_of="2026-11-27", mc_draws=200))
+    res = engine_for(open_store()).score(
+        ScoreSpec.from_preset("balanced", as_of="2026-11-27", mc_draws=200)
+    )
     t = res.table.set_index("iso3")
     assert not res.warnings
     for iso in ("CHN", "HKG", "MAC", "RUS", "IRN", "PRK", "TWN"):
@@ -236,15 +234,17 @@ def test_bundled_balanced_ranking() -> None:
     assert ranked[["gov_support", "compute_demand", "alignment", "financial"]].notna().all().all()
     # Cambodia left D:5 on 2026-02-03: a target now, not in 2025.
     assert t.loc["KHM", "eligible"]
-    old = engine().score(ScoreSpec(as_of="2025-06-01", mc_draws=0)).table.set_index("iso3")
+    old = (
+        engine_for(open_store())
+        .score(ScoreSpec(as_of="2025-06-01", mc_draws=0))
+        .table.set_index("iso3")
+    )
     assert not old.loc["KHM", "eligible"] and old.loc["KHM", "reason"] == "EAR D:5"
 
 
 @needs_data
 def test_cli_score_csv_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     from io import StringIO
-
-    from risk.cli import main
 
     assert main(["score", "--preset", "balanced", "--format", "csv", "--mc", "50"]) == 0
     out = pd.read_csv(StringIO(capsys.readouterr().out))
@@ -260,7 +260,6 @@ def test_cli_score_csv_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_uploaded_framework_rows_join_the_score() -> None:
-    from risk.scoring import ScoringEngine
 
     values = {k: {**v, "u.new": float(i)} for i, (k, v) in enumerate(tiny.HAND.items())}
     base = tiny.inputs(values)

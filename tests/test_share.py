@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from risk.errors import RiskError
 from risk.share import Filters, ViewState, from_query, load_view, save_view, to_query, view_id
 from risk.spec import ScoreSpec
-from risk.store import DuckDBStore
+from risk.store.embedded import DuckDBStore
 
 
 def test_round_trip_full_view() -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from risk.errors import StoreError
 from risk.ingest.common import write_parquet
-from risk.store import DuckDBStore, bundled_version, quote_ident
+from risk.store.embedded import DuckDBStore, bundled_version
+from risk.store.protocol import quote_ident
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,22 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from risk.cells import safe_csv
 from risk.errors import UploadError
 from risk.i18n import t
-from risk.store import DuckDBStore, open_store
-from risk.upload import (
-    Reference,
-    UploadOptions,
-    catalogue_rows,
-    check_upload,
-    framework_rows,
-    parse_values,
-    parse_years,
-    publish_report,
-    reference_from_store,
-    safe_csv,
-)
-from risk.upload_access import (
+from risk.store.embedded import DuckDBStore, open_store
+from risk.upload.access import (
     LOCAL,
     OIDC,
     PASSWORD,
@@ -37,6 +26,12 @@ from risk.upload_access import (
     password_matches,
     policy_from_secrets,
 )
+from risk.upload.layouts import UploadOptions
+from risk.upload.matching import Reference, reference_from_store
+from risk.upload.metadata import catalogue_rows, framework_rows
+from risk.upload.publish import publish_report
+from risk.upload.validate import check_upload
+from risk.upload.values import parse_values, parse_years
 
 ROOT = Path(__file__).resolve().parent.parent
 META = pd.DataFrame(

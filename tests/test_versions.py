@@ -18,14 +18,9 @@ import pytest
 from risk.errors import StoreError
 from risk.i18n import t
 from risk.ingest.common import write_parquet
-from risk.store import DuckDBStore
-from risk.versions import (
-    diff_summary,
-    merged_framework,
-    overlay,
-    preview_movers,
-    versions_table,
-)
+from risk.present.data import diff_summary, versions_table
+from risk.store.embedded import DuckDBStore
+from risk.upload.preview import overlay, preview_movers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -333,7 +328,7 @@ def test_preview_movers_with_a_given_score_function(tmp_path: Path, tiny: Path) 
     assert kor["name_zh_tw"] == "南韓"
 
 
-def test_merged_framework_appends_uploaded_indicators() -> None:
+def test_framework_with_overrides_appends_uploaded_indicators() -> None:
     from risk.framework import load_framework
 
     base = load_framework()
@@ -353,6 +348,6 @@ def test_merged_framework_appends_uploaded_indicators() -> None:
         "rationale_en": "r",
         "rationale_zh": "r",
     }
-    fw = merged_framework(base, pd.DataFrame([row]))
+    fw = base.with_overrides(pd.DataFrame([row]))
     assert fw.codes[-1] == "upload.parks" and len(fw.codes) == len(base.codes) + 1
-    assert merged_framework(base, pd.DataFrame()) is base
+    assert base.with_overrides(pd.DataFrame()) is base

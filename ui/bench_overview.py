@@ -40,7 +40,7 @@ def measure(changes: int = 15) -> dict[str, float]:
 
 def countries(deck: dict) -> list[dict]:
     """The country layer's rows in a deck's JSON."""
-    from risk.mapview import COUNTRY_LAYER_ID
+    from risk.present.maps import COUNTRY_LAYER_ID
 
     return next(layer["data"] for layer in deck["layers"] if layer["id"] == COUNTRY_LAYER_ID)
 

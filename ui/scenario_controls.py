@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from risk.i18n import t
-from risk.scenarios import KINDS, param_key
+from risk.scenarios.kinds import KINDS
+from risk.scenarios.view import param_key
 
 # A parameter's value that changes nothing, when the scenario gives no default.
 NO_OP = {"shift": 0.0, "factor": 1.0}

@@ -11,7 +11,7 @@ import streamlit as st
 from risk.geo import load_geometry
 from risk.i18n import DEFAULT_LANG, LANGS, colon, normalise_lang, t
 from risk.paths import DATASETS_DIR
-from risk.store import DuckDBStore, open_store
+from risk.store.embedded import DuckDBStore, open_store
 
 
 class Keys:
@@ -45,7 +45,8 @@ LABELLED_WIDGETS = (
 
 
 def _labelled_keys() -> list[str]:
-    from risk.scenarios import KINDS, param_key
+    from risk.scenarios.kinds import KINDS
+    from risk.scenarios.view import param_key
 
     params = [
         param_key(kind, p.name)
@@ -115,7 +116,7 @@ def sidebar_footer() -> None:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def engine(data_version: str):  # type: ignore[no-untyped-def]
     """The scoring engine for a data version, with that version's framework (inputs read once)."""
-    from risk.versions import engine_for
+    from risk.scoring.engine import engine_for
 
     return engine_for(store(), data_version)
 
@@ -137,7 +138,7 @@ def resolve_version(requested: str | None) -> str:
 @st.cache_data(show_spinner=False, max_entries=64)
 def scores(spec_json: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
     """The ranked table for a spec (JSON), cached: the same spec never scores twice."""
-    from risk.scoring import result_table
+    from risk.scoring.result import result_table
     from risk.spec import ScoreSpec
 
     result = engine(data_version).score(ScoreSpec.from_json(spec_json))
@@ -158,7 +159,7 @@ def data_access(lang: str) -> tuple[bool, str]:
     import getpass
     import os
 
-    from risk.upload_access import LOCAL, OIDC, can_edit, password_matches, policy_from_secrets
+    from risk.upload.access import LOCAL, OIDC, can_edit, password_matches, policy_from_secrets
 
     try:
         secrets = st.secrets.to_dict()

@@ -11,8 +11,8 @@ import streamlit as st
 
 from risk.framework import PILLARS, list_presets, load_framework
 from risk.i18n import t
-from risk.overview import balance_weights
-from risk.scoring import ScoreResult
+from risk.present.overview import balance_weights
+from risk.scoring.result import ScoreResult
 from risk.share import (
     BLOC_FILTERS,
     ELIGIBILITY,
@@ -293,7 +293,7 @@ class Scored:
 def scored_view(lang: str) -> Scored:
     """For pages about particular countries (profile, compare): the view, warnings about a damaged
     link shown, and the ranking it describes."""
-    from risk.profile import scored_iso3
+    from risk.present.profile import scored_iso3
 
     for w in init_view():
         st.warning(t("overview.link_warning", lang, detail=w))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.i18n import DEFAULT_LANG, t
-from risk.upload import UPLOAD_TYPES
+from risk.upload.read import UPLOAD_TYPES
 
 # Streamlit's markup for each text (data-testid attributes are its public test hooks).
 UPLOAD_BUTTON = "[data-testid=stFileUploaderDropzone] [data-testid=stBaseButton-secondary] p"

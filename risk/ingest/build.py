@@ -23,6 +23,10 @@ from risk.ingest.common import (
     write_parquet,
 )
 from risk.ingest.countries import build_country_tables
+from risk.ingest.geometry import build_geometry, write_geometry
+from risk.ingest.infrastructure import build_infrastructure
+from risk.ingest.obs_epoch import read_clusters
+from risk.ingest.observations import build_observations
 from risk.ingest.sources import SOURCES
 
 
@@ -112,10 +116,8 @@ def _harmonisation_report(results: list[Harmonised]) -> pd.DataFrame:
 
 
 def build(raw: Path, curated: Path, out: Path) -> BuildResult:
-    """Run every step: countries, observations, infrastructure, geometry; then manifest and SOURCES.md."""
-    from risk.ingest.geometry import build_geometry, write_geometry
-    from risk.ingest.infrastructure import build_infrastructure
-    from risk.ingest.observations import build_observations
+    """Run every step: countries, observations, infrastructure, AI clusters, geometry; then manifest
+    and SOURCES.md."""
 
     for folder in (raw, curated):
         if not folder.is_dir():
@@ -179,6 +181,11 @@ def build(raw: Path, curated: Path, out: Path) -> BuildResult:
         assert_known_iso3(df, known, name)
         path = write_parquet(df, out / f"{name}.parquet")
         _record(result, path, len(df), df["source"].unique())
+    # The clusters behind the epoch.* observations (their harmonisation is reported there).
+    clusters, _ = read_clusters(raw, matcher)
+    assert_known_iso3(clusters, known, "ai_clusters")
+    path = write_parquet(clusters, out / "ai_clusters.parquet")
+    _record(result, path, len(clusters), clusters["source"].unique())
     path = write_geometry(infra.cables, out / "cables.geojson")
     _record(
         result,

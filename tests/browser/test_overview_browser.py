@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from risk.mapview import OCEAN_VIEW
+from risk.present.maps import OCEAN_VIEW
 from tests.browser.conftest import HOSTILE_NAME, READY, external, wait_ready
 
 pytestmark = pytest.mark.browser

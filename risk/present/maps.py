@@ -1,0 +1,353 @@
+"""Map views: pydeck decks built from the country geometry and a per-country table.
+
+No basemap and no external request (`map_provider=None`); tooltips use deck.gl's `text` mode, which
+renders values as plain text, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+from pydeck.bindings.json_tools import default_serialize
+
+from risk.geo import plain_value
+
+Color = list[int]
+
+HOME_COLOR: Color = [214, 39, 40, 255]
+NO_DATA_COLOR: Color = [215, 215, 215, 255]
+# The whole world (about 730 px wide at this zoom) fits the map on a 1280 px screen with the
+# sidebar open.
+OCEAN_VIEW = pdk.ViewState(latitude=22, longitude=15, zoom=0.52, min_zoom=0.4, max_zoom=4)
+
+COUNTRY_LAYER_ID = "countries"
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck that serialises to compact JSON (pydeck indents, which is several times larger and
+    forces Python's slow JSON encoder). Layer data given as a placeholder string is replaced by
+    JSON text prepared once (the country shapes never change between reruns)."""
+
+    def set_fragments(self, fragments: dict[str, str]) -> None:
+        self.__dict__["_fragments"] = fragments
+
+    def to_json(self) -> str:
+        fragments = self.__dict__.pop("_fragments", {})  # not part of the spec itself
+        try:
+            text = json.dumps(
+                self, sort_keys=True, default=default_serialize, separators=(",", ":")
+            )
+        finally:
+            self.__dict__["_fragments"] = fragments
+        for placeholder, fragment in fragments.items():
+            text = text.replace(json.dumps(placeholder), fragment, 1)
+        return text
+
+
+def _round_rings(rings: list, digits: int) -> list:
+    return [[[round(x, digits), round(y, digits)] for x, y in ring] for ring in rings]
+
+
+_SHAPES_CACHE: dict[int, list[tuple[str, str]]] = {}
+
+# Borders are drawn as gaps: each polygon is inset a little, so the background shows between
+# neighbours as a thin line. A second (line) layer would double the browser's drawing work.
+INSET = 0.07  # degrees: neighbours sit ~0.14 degrees apart, about a third of a pixel at world view
+INSET_SHARE = 0.04  # ... and at most this share of a part's size, so small islands stay whole
+# Islets (and slivers the inset cuts off) under this many square degrees (about 60 km2) are left
+# off countries larger than LARGE_COUNTRY: at most two pixels at the closest zoom, each would
+# still cost the browser a whole pickable object. Small island states keep every part.
+MIN_PART = 0.005
+LARGE_COUNTRY = 1.0
+
+
+def inset_parts(polygon: shapely.Polygon) -> list[shapely.Polygon]:
+    """One polygon part inset by INSET; the part itself if nothing is left.
+
+    A narrow neck can split a part, so the result is a list of parts.
+    """
+    width = min(INSET, INSET_SHARE * polygon.area**0.5)
+    shrunk = polygon.buffer(-width, join_style="mitre") if width > 0 else polygon
+    if shrunk.is_empty:
+        return [polygon]
+    lon0, _, lon1, _ = polygon.bounds
+    if lon0 <= -180 + 1e-6 or lon1 >= 180 - 1e-6:
+        # The date line cuts a country (Russia, Fiji), it is not a border: no gap along it.
+        edges = shapely.union_all(
+            [shapely.box(-180, -90, -180 + width, 90), shapely.box(180 - width, -90, 180, 90)]
+        )
+        shrunk = shrunk.union(polygon.intersection(edges))
+    # a union can nest parts in a collection, or leave stray lines or points: polygons only
+    return [
+        part
+        for member in shapely.get_parts(shrunk)
+        for part in shapely.get_parts(member)
+        if part.geom_type == "Polygon"
+    ]
+
+
+def _rings(polygon: shapely.Polygon) -> list:
+    return [polygon.exterior.coords, *(hole.coords for hole in polygon.interiors)]
+
+
+def _shapes(fc: Mapping, key: str, digits: int) -> list[tuple[str, str]]:
+    """Polygon parts as (owner key, coordinates as JSON text), computed once per (shared, cached)
+    FeatureCollection.
+
+    Coordinates are rounded to `digits` decimals (2 = about 1 km): the world map never needs more,
+    and the browser's work grows with the size of what it is sent.
+    """
+    cache_key = id(fc)
+    if cache_key not in _SHAPES_CACHE:
+        parts: list[tuple[str, str]] = []
+        dumps = partial(json.dumps, separators=(",", ":"))
+        for feature in fc["features"]:
+            owner = feature["properties"][key]
+            geometry = shapely.geometry.shape(feature["geometry"])
+            insets = [inset for part in shapely.get_parts(geometry) for inset in inset_parts(part)]
+            areas = [inset.area for inset in insets]
+            largest = max(range(len(insets)), key=areas.__getitem__)
+            large = sum(areas) >= LARGE_COUNTRY
+            for i, (inset, area) in enumerate(zip(insets, areas, strict=True)):
+                if large and area < MIN_PART and i != largest:
+                    continue
+                # the smallest states (Vatican, Monaco) would collapse on the coarse grid
+                fine = digits + 1 if area < MIN_PART else digits
+                parts.append((owner, dumps(_round_rings(_rings(inset), fine))))
+        _SHAPES_CACHE.clear()
+        _SHAPES_CACHE[cache_key] = parts
+        return parts
+    return _SHAPES_CACHE[cache_key]
+
+
+def polygon_rows_json(fc: Mapping, props: pd.DataFrame, key: str = "iso3", digits: int = 2) -> str:
+    """JSON text of one row per polygon part: the country's properties plus `polygon`.
+
+    Streamlit's map selection only reports picks from primitive deck.gl layers, so countries are
+    drawn as a SolidPolygonLayer (pickable), their borders as the gaps between inset polygons.
+    """
+    by_key = props.set_index(key).to_dict("index") if not props.empty else {}
+    # Places without a row (territories that are not scored) are drawn in the no-data grey.
+    blank = json.dumps({"fill_color": NO_DATA_COLOR}, separators=(",", ":"))[1:-1]
+    heads = {
+        code: json.dumps(
+            {k: plain_value(v) for k, v in values.items()},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )[1:-1]
+        for code, values in by_key.items()
+    }
+    rows = []
+    for code, coords in _shapes(fc, key, digits):
+        head = heads.get(code, blank)
+        rows.append(
+            "{"
+            + json.dumps(key)
+            + ":"
+            + json.dumps(code)
+            + ","
+            + head
+            + ',"polygon":'
+            + coords
+            + "}"
+        )
+    return "[" + ",".join(rows) + "]"
+
+
+def country_deck(
+    fc: Mapping, props: pd.DataFrame, tooltip_text: str, *, height: int = 520
+) -> pdk.Deck:
+    """A choropleth of countries: `props` must carry iso3 and fill_color (+ any tooltip fields)."""
+    fill = pdk.Layer(
+        "SolidPolygonLayer",
+        data="@@countries@@",
+        id=COUNTRY_LAYER_ID,
+        pickable=True,
+        filled=True,
+        get_polygon="polygon",
+        get_fill_color="fill_color",
+        auto_highlight=True,
+        highlight_color=[255, 255, 0, 160],
+    )
+    deck = CompactDeck(
+        layers=[fill],
+        initial_view_state=OCEAN_VIEW,
+        map_provider=None,
+        tooltip={"text": tooltip_text, "style": {"fontSize": "12px"}},
+        views=[pdk.View(type="MapView", controller=True)],
+        height=height,
+    )
+    deck.set_fragments({"@@countries@@": polygon_rows_json(fc, props)})
+    return deck
+
+
+ORIGIN_COLORS: dict[str, Color] = {
+    "US": [31, 119, 180, 230],
+    "China": [214, 39, 40, 230],
+    "other": [120, 120, 120, 230],
+}
+
+
+def overview_deck(
+    fc: Mapping,
+    props: pd.DataFrame,
+    tooltip_text: str,
+    *,
+    arcs: pd.DataFrame | None = None,
+    cloud: pd.DataFrame | None = None,
+    landings: pd.DataFrame | None = None,
+    cables: Mapping | None = None,
+    height: int = 540,
+) -> pdk.Deck:
+    """The score map: the country choropleth plus optional arcs, cloud regions, landings and cables."""
+    deck = country_deck(fc, props, tooltip_text, height=height)
+    layers = list(deck.layers)
+    if cables is not None:
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                data=dict(cables),
+                id="cables",
+                pickable=False,
+                stroked=True,
+                filled=False,
+                get_line_color=[90, 90, 160, 110],
+                line_width_min_pixels=1,
+            )
+        )
+    if landings is not None and not landings.empty:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=landings[["lon", "lat"]].to_dict("records"),
+                id="landings",
+                pickable=False,
+                get_position=["lon", "lat"],
+                get_fill_color=[60, 60, 60, 200],
+                radius_min_pixels=1.5,
+                radius_max_pixels=4,
+                get_radius=8000,
+            )
+        )
+    if cloud is not None and not cloud.empty:
+        # Chinese providers' regions are drawn last and smaller, so where they share a city with
+        # US ones (Frankfurt, Seoul) both stay visible: a red dot inside a blue one.
+        order = {"US": 0, "other": 1, "China": 2}
+        data = cloud.assign(
+            color=cloud["provider_origin"].map(
+                lambda o: ORIGIN_COLORS.get(o, ORIGIN_COLORS["other"])
+            ),
+            radius=cloud["provider_origin"].map(lambda o: 15000 if o == "China" else 30000),
+            _order=cloud["provider_origin"].map(lambda o: order.get(o, 1)),
+        ).sort_values("_order", kind="stable")
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=data[["lon", "lat", "color", "radius"]].to_dict("records"),
+                id="cloud",
+                pickable=False,
+                get_position=["lon", "lat"],
+                get_fill_color="color",
+                get_line_color=[255, 255, 255, 255],
+                stroked=True,
+                line_width_min_pixels=1,
+                radius_min_pixels=2,
+                radius_max_pixels=7,
+                get_radius="radius",
+            )
+        )
+    if arcs is not None and not arcs.empty:
+        layers.append(
+            pdk.Layer(
+                "ArcLayer",
+                data=arcs[["source", "target"]].to_dict("records"),
+                id="arcs",
+                pickable=False,
+                get_source_position="source",
+                get_target_position="target",
+                get_source_color=list(HOME_COLOR),
+                get_target_color=[12, 44, 132, 255],
+                get_width=2,
+                great_circle=False,  # great circles over the pole leave the map
+            )
+        )
+    deck.layers = layers
+    return deck
+
+
+LOCATOR_COLOR: Color = [253, 208, 120, 255]  # light orange: the blue and red points stay visible
+OTHER_COLOR: Color = [225, 225, 225, 255]
+
+
+def lon_extent(lons: np.ndarray) -> tuple[float, float]:
+    """West and east edges of a set of longitudes on the circle: the ends of the widest empty gap,
+    so a country across the date line spans it (170 to 190) instead of the whole world."""
+    xs = np.unique(np.asarray(lons, dtype=float))
+    if len(xs) < 2:
+        return float(xs[0]), float(xs[0])
+    gaps = np.append(np.diff(xs), xs[0] + 360 - xs[-1])  # the last gap wraps around
+    i = int(np.argmax(gaps))
+    if i == len(xs) - 1:  # the widest gap is the wrap-around one: no crossing
+        return float(xs[0]), float(xs[-1])
+    return float(xs[i + 1]), float(xs[i] + 360)
+
+
+def fit_view(fc: Mapping, iso3: str, width: int = 700, height: int = 420) -> pdk.ViewState:
+    """A view centred on one country, zoomed so it fills about three quarters of the map
+    (at most the map's closest zoom). Countries across the date line (Russia, Fiji) are measured
+    on the side where they are whole."""
+
+    feature = next((f for f in fc["features"] if f["properties"]["iso3"] == iso3), None)
+    if feature is None:  # a territory without a shape: the world view
+        return OCEAN_VIEW
+    geometry = shapely.geometry.shape(feature["geometry"])
+    _, lat0, _, lat1 = geometry.bounds
+    lon0, lon1 = lon_extent(shapely.get_coordinates(geometry)[:, 0])
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+
+    span_x = max((lon1 - lon0) / 360, 1e-4)
+    span_y = max(merc(lat1) - merc(lat0), 1e-4)
+    zoom = min(math.log2(0.75 * width / 512 / span_x), math.log2(0.75 * height / 512 / span_y))
+    centre_lon = (lon0 + lon1) / 2
+    centre_lon = centre_lon - 360 if centre_lon > 180 else centre_lon
+    lat_mid = math.degrees(
+        2 * math.atan(math.exp((merc(lat0) + merc(lat1)) * math.pi)) - math.pi / 2
+    )
+    return pdk.ViewState(
+        latitude=lat_mid,
+        longitude=centre_lon,
+        zoom=max(OCEAN_VIEW.min_zoom, min(OCEAN_VIEW.max_zoom, zoom)),
+        min_zoom=OCEAN_VIEW.min_zoom,
+        max_zoom=OCEAN_VIEW.max_zoom,
+    )
+
+
+def locator_deck(
+    fc: Mapping,
+    iso3: str,
+    names: pd.DataFrame,
+    cloud: pd.DataFrame | None,
+    landings: pd.DataFrame | None,
+    *,
+    height: int = 420,
+) -> pdk.Deck:
+    """One country on the world map with its cloud regions (by provider origin) and cable landing
+    points. `names` has iso3 and `name` (the tooltip)."""
+    props = names[["iso3", "name"]].assign(
+        fill_color=[LOCATOR_COLOR if c == iso3 else OTHER_COLOR for c in names["iso3"]]
+    )
+    deck = overview_deck(fc, props, "{name}", cloud=cloud, landings=landings, height=height)
+    deck.initial_view_state = fit_view(fc, iso3, height=height)
+    # zoomed in on a country across the date line (Russia), the world continues past 180°
+    deck.views = [pdk.View(type="MapView", controller=True, repeat=True)]
+    return deck

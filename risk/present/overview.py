@@ -1,0 +1,290 @@
+"""What the overview page shows, computed without Streamlit: map colours, legend, tooltip fields,
+arcs from Taiwan, the ranked table's display columns, and the weight-slider arithmetic."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from risk.filters import apply_filters
+from risk.framework import PILLARS
+from risk.gates import reason_label
+from risk.i18n import colon, t
+from risk.present.maps import HOME_COLOR, NO_DATA_COLOR, ORIGIN_COLORS, Color
+from risk.share import Filters
+
+# Sequential palette (ColorBrewer YlGnBu, 7 classes): light = low, dark = high.
+PALETTE: list[Color] = [
+    [255, 255, 204, 235],
+    [199, 233, 180, 235],
+    [127, 205, 187, 235],
+    [65, 182, 196, 235],
+    [29, 145, 192, 235],
+    [34, 94, 168, 235],
+    [12, 44, 132, 235],
+]
+INELIGIBLE_COLOR: Color = [150, 150, 150, 255]
+# The programme's exporter (United States): a partner, not a target, and not export-controlled.
+PARTNER_COLOR: Color = [118, 42, 131, 235]
+LOW_COVERAGE_COLOR: Color = [235, 235, 235, 255]
+FILTERED_OUT_ALPHA = 70
+
+
+def balance_weights(weights: Mapping[str, float], changed: str, total: int = 100) -> dict[str, int]:
+    """Integer weights summing to `total` after one slider moved: the others share the remainder in
+    proportion to their previous values (equally if they were all zero)."""
+    new = max(0, min(total, int(round(weights[changed]))))
+    others = [k for k in weights if k != changed]
+    rest = total - new
+    prev = np.array([max(0.0, float(weights[k])) for k in others])
+    share = prev / prev.sum() if prev.sum() > 0 else np.full(len(others), 1 / len(others))
+    raw = share * rest
+    floors = np.floor(raw).astype(int)
+    # largest remainders get the leftover points, so the sum is exact
+    for i in np.argsort(-(raw - floors), kind="stable")[: rest - int(floors.sum())]:
+        floors[i] += 1
+    out = {changed: new}
+    out.update({k: int(v) for k, v in zip(others, floors, strict=True)})
+    return {k: out[k] for k in weights}
+
+
+def color_for(value: float | None, lo: float, hi: float) -> Color:
+    """Palette colour of a value on [lo, hi]; grey when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA_COLOR
+    span = hi - lo if hi > lo else 1.0
+    pos = min(max((value - lo) / span, 0.0), 1.0)
+    return PALETTE[min(int(pos * len(PALETTE)), len(PALETTE) - 1)]
+
+
+def legend(metric: str, lo: float, hi: float, lang: str) -> list[tuple[str, Color]]:
+    """(label, colour) pairs for the legend: one per palette class, plus ineligible, home, no data."""
+    step = (hi - lo) / len(PALETTE) if hi > lo else 0.0
+    items = [(f"{lo + i * step:.0f}–{lo + (i + 1) * step:.0f}", c) for i, c in enumerate(PALETTE)]
+    items += [
+        (t("overview.legend.ineligible", lang), INELIGIBLE_COLOR),
+        (t("overview.legend.partner", lang), PARTNER_COLOR),
+        (t("overview.legend.low_coverage", lang), LOW_COVERAGE_COLOR),
+        (t("map.home", lang), HOME_COLOR),
+        (t("map.no_data", lang), NO_DATA_COLOR),
+    ]
+    return items
+
+
+def layer_legend(layers: set[str], lang: str) -> list[tuple[str, Color]]:
+    """Legend entries for the point layers that are switched on."""
+
+    items: list[tuple[str, Color]] = []
+    if "cloud" in layers:
+        items += [(t(f"overview.legend.cloud_{o}", lang), c) for o, c in ORIGIN_COLORS.items()]
+    if "landings" in layers:
+        items.append((t("layer.landings", lang), [60, 60, 60, 200]))
+    if "cables" in layers:
+        items.append((t("layer.cables", lang), [90, 90, 160, 200]))
+    return items
+
+
+def legend_html(title: str, items: list[tuple[str, Color]], lang: str = "en") -> str:
+    """A one-line legend; every label is escaped (labels are our strings, but stay safe anyway)."""
+
+    swatches = " ".join(  # each swatch stays on the same line as its label
+        f"<span style='white-space:nowrap'><span style='display:inline-block;width:12px;"
+        f"height:12px;background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
+        f"border:1px solid #999;margin:0 3px 0 10px'></span>{html.escape(label)}</span>"
+        for label, c in items
+    )
+    return f"<div style='font-size:0.8rem'>{html.escape(title)}{colon(lang)}{swatches}</div>"
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def rank_interval(row: Mapping[str, object]) -> str:
+    lo, hi = row.get("rank_p05"), row.get("rank_p95")
+    if lo is None or hi is None or any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+        return "–"
+    return f"{int(lo)}–{int(hi)}"  # type: ignore[call-overload]
+
+
+def map_properties(
+    scores: pd.DataFrame,
+    countries: pd.DataFrame,
+    metric: str,
+    visible: set[str],
+    lang: str,
+) -> tuple[pd.DataFrame, float, float]:
+    """Per-country feature properties (colour + tooltip text fields) and the colour range used.
+
+    Every field the tooltip shows is plain text; the deck renders it in text mode.
+    """
+    base = countries[["iso3", "name_zh_tw", "name_en"]].merge(
+        scores, on="iso3", how="left", suffixes=("", "_s")
+    )
+    values = pd.to_numeric(base.get(metric), errors="coerce")
+    shown = base["eligible"].fillna(False).astype(bool) & values.notna()
+    lo = float(values[shown].min()) if shown.any() else 0.0
+    hi = float(values[shown].max()) if shown.any() else 100.0
+    rows = []
+    for rec, value in zip(base.to_dict("records"), values, strict=True):
+        iso3 = rec["iso3"]
+        eligible = rec.get("eligible")
+        scored = isinstance(eligible, (bool, np.bool_))
+        if iso3 == "TWN":
+            color, status = HOME_COLOR, t("map.home", lang)
+        elif not scored:
+            color, status = NO_DATA_COLOR, t("overview.not_scored", lang)
+        elif not eligible:
+            reason = str(rec.get("reason") or "")
+            if reason == "programme exporter":
+                color = PARTNER_COLOR
+            elif reason == "low coverage":
+                color = LOW_COVERAGE_COLOR
+            else:
+                color = INELIGIBLE_COLOR
+            status = t("overview.ineligible", lang, reason=reason_label(reason, lang))
+        else:
+            color = color_for(None if pd.isna(value) else float(value), lo, hi)
+            status = t("overview.eligible", lang)
+        if scored and eligible and iso3 not in visible:
+            color = [*color[:3], FILTERED_OUT_ALPHA]
+        rank = rec.get("rank")
+        rows.append(
+            {
+                "iso3": iso3,
+                "fill_color": color,
+                "name_zh_tw": rec["name_zh_tw"],
+                "name_en": rec["name_en"],
+                "metric_value": _fmt(value),
+                "rank_text": "–" if rank is None or pd.isna(rank) else str(int(rank)),
+                "interval": rank_interval(rec),
+                "coverage_text": "–"
+                if pd.isna(rec.get("coverage"))
+                else f"{float(rec['coverage']) * 100:.0f}%",
+                "status": status,
+            }
+        )
+    return pd.DataFrame(rows), lo, hi
+
+
+def tooltip_text(metric: str, lang: str) -> str:
+    """The tooltip template (deck.gl text mode: placeholders are filled with plain text).
+
+    The metric's label is the same on every country, so it lives here rather than in each row.
+    """
+    c = colon(lang)
+    names = "{name_en} {name_zh_tw}" if lang == "en" else "{name_zh_tw} {name_en}"
+    return (
+        names
+        + " ({iso3})\n"
+        + t(f"metric.{metric}", lang)
+        + c
+        + "{metric_value}\n"
+        + t("overview.tooltip.rank", lang)
+        + c
+        + "{rank_text} (90%"
+        + c
+        + "{interval})\n"
+        + t("overview.tooltip.coverage", lang)
+        + c
+        + "{coverage_text}\n{status}"
+    )
+
+
+def arcs(scores: pd.DataFrame, countries: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """Arcs from Taiwan to the top N ranked (eligible) countries."""
+    points = countries.set_index("iso3")[["lon", "lat"]]
+    if "TWN" not in points.index or top_n <= 0:
+        return pd.DataFrame(columns=["iso3", "source", "target", "rank"])
+    home = points.loc["TWN"].tolist()
+    top = scores[scores["eligible"] & scores["rank"].notna()].nsmallest(top_n, "rank")
+    rows = [
+        {"iso3": r.iso3, "source": home, "target": points.loc[r.iso3].tolist(), "rank": int(r.rank)}
+        for r in top.itertuples()
+        if r.iso3 in points.index and not points.loc[r.iso3].isna().any()
+    ]
+    return pd.DataFrame(rows)
+
+
+def table_view(
+    scores: pd.DataFrame, lang: str, countries: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The ranked table's display columns (numbers stay numbers; text is plain)."""
+    if countries is not None:
+        extra = countries[["iso3", "region", "income_group"]]
+        scores = scores.drop(columns=["region", "income_group"], errors="ignore").merge(
+            extra, on="iso3", how="left"
+        )
+    out = pd.DataFrame(
+        {
+            "rank": scores["rank"],
+            "name": scores["name_zh_tw"] if lang == "zh-TW" else scores["name_en"],
+            "name_other": scores["name_en"] if lang == "zh-TW" else scores["name_zh_tw"],
+            "iso3": scores["iso3"],
+            "region": [
+                t(f"region.{r}", lang) if isinstance(r, str) else ""
+                for r in scores.get("region", [None] * len(scores))
+            ],
+            "income_group": [
+                t(f"income.{g}", lang) if isinstance(g, str) else ""
+                for g in scores.get("income_group", [None] * len(scores))
+            ],
+            "score": scores["score"],
+            **{p: scores[p] for p in PILLARS},
+            "interval": [rank_interval(r) for r in scores.to_dict("records")],
+            "coverage": scores["coverage"] * 100,
+            "eligible": scores["eligible"],
+            "reason": [reason_label(r, lang) for r in scores["reason"]],
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def search_hint(
+    store: Any,
+    ranked: pd.DataFrame,
+    filters: Filters,
+    shown: pd.DataFrame,
+    countries: pd.DataFrame,
+    lang: str,
+) -> str | None:
+    """Why a searched country is missing from the table (None when nothing is missing).
+
+    A match that every filter but eligibility lets through is named with the reason it is not
+    ranked (and how to show it); any other match as excluded by another filter.
+    """
+
+    query = filters.search
+    if not query.strip():
+        return None
+    matches = apply_filters(store, ranked, Filters(search=query, eligibility="all"))
+    gated: set[str] = set()
+    if filters.eligibility != "all":
+        gated = set(apply_filters(store, ranked, replace(filters, eligibility="all"))["iso3"])
+    hidden = matches[~matches["iso3"].isin(set(shown["iso3"]))]
+    if hidden.empty:
+        return None
+    names = countries.set_index("iso3")["name_zh_tw" if lang != "en" else "name_en"]
+    items, any_gated = [], False
+    for rec in hidden.head(5).itertuples():
+        if rec.iso3 in gated:
+            any_gated = True
+            why = reason_label(str(rec.reason), lang) if rec.reason else ""
+            why = why or t("overview.not_ranked", lang)
+        else:
+            why = t("overview.filtered_out", lang)
+        name = names.get(rec.iso3, rec.iso3)
+        items.append(f"{name} ({why})" if lang == "en" else f"{name}（{why}）")
+    sep = "、" if lang != "en" else "; "
+    text = t("overview.search_hidden", lang, query=query.strip(), items=sep.join(items))
+    if any_gated:
+        text += (" " if lang == "en" else "") + t("overview.search_show_all", lang)
+    return text

@@ -1,0 +1,438 @@
+"""Country profile and comparison: everything a one-page account of a country needs, as tables.
+
+`build_profile` assembles one country's profile from a scored result and the store's tables:
+names, eligibility with the export-control groups in force and their dates, AI Diffusion tier
+history, blocs and Taiwan flags, score, rank and rank interval, each pillar against the medians of
+the country's region and income group, every indicator (value, unit, year, normalised score,
+percentile, imputed flag, source), key time series, cloud regions, cable landings and the policy
+timeline entries that bear on it. `compare_*` do the same for two to five countries side by side.
+The page, the brief and the command line all read these; nothing here renders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import RiskError
+from risk.framework import PILLARS
+from risk.gates import GATE_GROUPS, PENALTY_GROUPS, in_force
+from risk.i18n import unit_label
+from risk.scoring.explain import explain
+from risk.scoring.result import ScoreResult
+
+MIN_SERIES_YEARS = 3
+TABLES: tuple[str, ...] = (
+    "countries",
+    "observations",
+    "export_controls",
+    "diffusion_tiers",
+    "blocs",
+    "taiwan_relations",
+    "policy_timeline",
+    "cloud_regions",
+    "landing_points",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One country's profile; every frame is plain data (numbers stay numbers)."""
+
+    iso3: str
+    name_en: str
+    name_zh_tw: str
+    region: str
+    subregion: str
+    income_group: str
+    data_version: str
+    as_of: str
+    score: float
+    rank: float  # NaN when not ranked
+    ranked: int  # how many countries are ranked
+    rank_p05: float
+    rank_median: float
+    rank_p95: float
+    eligible: bool
+    reason: str
+    ear_groups: str
+    ear_conflicts: str
+    penalty: float
+    coverage: float
+    low_coverage: bool
+    flags: dict[str, bool]
+    export_controls: pd.DataFrame
+    diffusion: pd.DataFrame
+    blocs: pd.DataFrame
+    taiwan: pd.DataFrame
+    pillars: pd.DataFrame
+    indicators: pd.DataFrame
+    series: pd.DataFrame
+    cloud: pd.DataFrame
+    landings: pd.DataFrame
+    policy: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh_tw
+
+    def other_name(self, lang: str) -> str:
+        return self.name_zh_tw if lang == "en" else self.name_en
+
+    @property
+    def imputed_count(self) -> int:
+        return int(self.indicators["imputed"].sum())
+
+    def interval_text(self) -> str:
+        if any(np.isnan(v) for v in (self.rank_p05, self.rank_p95)):
+            return "–"
+        return f"{int(self.rank_p05)}–{int(self.rank_p95)}"
+
+    def rank_text(self) -> str:
+        return "–" if np.isnan(self.rank) else f"{int(self.rank)} / {self.ranked}"
+
+
+# -- small helpers ---------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    """Plain text for a cell ('' for missing)."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float) and np.isnan(value):
+        return ""
+    return str(value)
+
+
+def _rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
+    if table is None or table.empty or "iso3" not in table.columns:
+        return pd.DataFrame()
+    return table[table["iso3"].astype(str) == iso3].reset_index(drop=True)
+
+
+def _float(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+    return out
+
+
+def scored_iso3(result: ScoreResult) -> list[str]:
+    """ISO3 codes a profile can be built for (the scored countries)."""
+    return [str(c) for c in result.prepared.iso3]
+
+
+# -- parts -----------------------------------------------------------------------------------
+def export_control_rows(table: pd.DataFrame | None, iso3: str, as_of: date) -> pd.DataFrame:
+    """The country's export-control rows, with whether each is in force on `as_of` and its role."""
+    rows = _rows(table, iso3)
+    cols = ["group", "role", "in_force", "status", "effective_from", "effective_to", "notes"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    status = rows.get("status", pd.Series("listed", index=rows.index)).astype(str)
+    role = [
+        "gate" if g in GATE_GROUPS else "penalty" if g in PENALTY_GROUPS else "listed"
+        for g in rows["group_code"].astype(str)
+    ]
+    out = pd.DataFrame(
+        {
+            "group": rows["group_code"].astype(str),
+            "role": np.where(status == "CONFLICT", "conflict", role),
+            "in_force": in_force(rows, as_of).to_numpy(bool) & (status != "CONFLICT").to_numpy(),
+            "status": status,
+            "effective_from": [_text(v) for v in rows["effective_from"]],
+            "effective_to": [_text(v) for v in rows["effective_to"]],
+            "notes": [_text(v) for v in rows.get("notes", [""] * len(rows))],
+        }
+    )
+    return out.sort_values("group").reset_index(drop=True)
+
+
+def diffusion_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
+    """The country's AI Diffusion tiers over time (tier, from, to, notes)."""
+    rows = _rows(table, iso3)
+    cols = ["tier", "effective_from", "effective_to", "notes"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame({c: [_text(v) for v in rows.get(c, [""] * len(rows))] for c in cols})
+    return out.sort_values("effective_from").reset_index(drop=True)
+
+
+def bloc_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
+    """The country's bloc memberships with dates (bloc key in lower case, as the i18n keys)."""
+    rows = _rows(table, iso3)
+    cols = ["bloc", "joined", "exited", "disputed"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame(
+        {
+            "bloc": rows["bloc"].astype(str).str.lower(),
+            "joined": [_text(v) for v in rows.get("joined", [""] * len(rows))],
+            "exited": [_text(v) for v in rows.get("exited", [""] * len(rows))],
+            "disputed": rows.get("disputed", pd.Series(False, index=rows.index))
+            .fillna(False)
+            .astype(bool),
+        }
+    )
+    return out.sort_values("bloc").reset_index(drop=True)
+
+
+def taiwan_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
+    """The country's relations with Taiwan (diplomatic ally, New Southbound Policy...)."""
+    rows = _rows(table, iso3)
+    cols = ["relation", "as_of", "notes"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({c: [_text(v) for v in rows.get(c, [""] * len(rows))] for c in cols})
+
+
+def country_flags(country: Mapping[str, Any], blocs: pd.DataFrame) -> dict[str, bool]:
+    """Belt and Road, New Southbound Policy and diplomatic-ally flags."""
+    current = blocs[blocs["exited"] == ""] if not blocs.empty else blocs
+    return {
+        "bri": bool(country.get("bloc_bri")) or ("bri" in set(current.get("bloc", []))),
+        "new_southbound_policy": bool(country.get("new_southbound_policy")),
+        "diplomatic_ally": bool(country.get("diplomatic_ally")),
+    }
+
+
+def pillar_benchmarks(result: ScoreResult, countries: pd.DataFrame, iso3: str) -> pd.DataFrame:
+    """Each pillar: the country's score, and the medians of its region and income group.
+
+    Medians are over the scored countries of that region / income group (the country included).
+    """
+    table = result.table.merge(countries[["iso3", "region", "income_group"]], on="iso3", how="left")
+    row = table[table["iso3"] == iso3]
+    if row.empty:
+        raise RiskError(f"{iso3} is not a scored country")
+    region, income = row["region"].iloc[0], row["income_group"].iloc[0]
+    same_region = table[table["region"] == region] if isinstance(region, str) else table.iloc[:0]
+    same_income = (
+        table[table["income_group"] == income] if isinstance(income, str) else table.iloc[:0]
+    )
+    out = []
+    for p in ("score", *PILLARS):
+        out.append(
+            {
+                "pillar": p,
+                "country": _float(row[p].iloc[0]),
+                "region_median": _float(same_region[p].median()),
+                "income_median": _float(same_income[p].median()),
+                "region_n": int(same_region[p].notna().sum()),
+                "income_n": int(same_income[p].notna().sum()),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def percentiles(result: ScoreResult, iso3: str) -> np.ndarray:
+    """Per indicator, the share (0-100) of countries with a value that this country does at least
+    as well as (ties count half); normalised scores point the better way, so higher is better."""
+    hits = np.flatnonzero(result.prepared.iso3 == iso3)
+    if hits.size == 0:
+        raise RiskError(f"{iso3} is not a scored country")
+    norm = np.asarray(result.steps["normalised"], dtype=float)
+    mine = norm[int(hits[0])]
+    out = np.full(norm.shape[1], np.nan)
+    for j in range(norm.shape[1]):
+        col = norm[:, j]
+        col = col[~np.isnan(col)]
+        if col.size == 0 or np.isnan(mine[j]):
+            continue
+        below = float((col < mine[j]).sum())
+        ties = float((col == mine[j]).sum())
+        out[j] = 100.0 * (below + 0.5 * ties) / col.size
+    return out
+
+
+def indicator_rows(result: ScoreResult, iso3: str, lang: str) -> pd.DataFrame:
+    """Every framework indicator for the country: value, unit, year, normalised, percentile,
+    imputed flag, source, weight and contribution to the score."""
+    lines = explain(result, iso3)
+    lines = lines[lines["code"] != "penalty"].reset_index(drop=True)
+    fw = result.prepared.framework.indicators.set_index("code")
+    pct = percentiles(result, iso3)
+    name_col = "name_en" if lang == "en" else "name_zh"
+    return pd.DataFrame(
+        {
+            "pillar": lines["pillar"].astype(str),
+            "code": lines["code"].astype(str),
+            "indicator": lines[name_col].astype(str),
+            "value": pd.to_numeric(lines["raw"], errors="coerce"),
+            "unit": [unit_label(_text(fw["unit"].get(c, "")), lang) for c in lines["code"]],
+            "year": lines["year"].astype("Int64"),
+            "normalised": pd.to_numeric(lines["normalised"], errors="coerce"),
+            # A percentile needs a value: observed, or imputed (and then flagged).
+            "percentile": np.where(
+                lines["raw"].notna().to_numpy() | lines["imputed"].to_numpy(bool),
+                pct[: len(lines)],
+                np.nan,
+            ),
+            "imputed": lines["imputed"].astype(bool),
+            "source": [_text(s) for s in lines["source"]],
+            "weight": pd.to_numeric(lines["weight"], errors="coerce"),
+            "contribution": pd.to_numeric(lines["contribution"], errors="coerce"),
+        }
+    )
+
+
+def key_series(
+    observations: pd.DataFrame | None,
+    result: ScoreResult,
+    iso3: str,
+    lang: str,
+    per_pillar: int = 1,
+) -> pd.DataFrame:
+    """Yearly values of the key indicators: per pillar, the most heavily weighted indicators that
+    have at least `MIN_SERIES_YEARS` years of observations for the country."""
+    cols = ["pillar", "code", "indicator", "unit", "year", "value"]
+    obs = _rows(observations, iso3)
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    fw = result.prepared.framework.indicators
+    years = obs.groupby("indicator")["year"].nunique()
+    name_col = "name_en" if lang == "en" else "name_zh"
+    parts = []
+    for pillar in PILLARS:
+        block = fw[(fw["pillar"] == pillar) & (fw["weight"] > 0)]
+        block = block[block["code"].map(lambda c: years.get(c, 0) >= MIN_SERIES_YEARS)]
+        for _, ind in (
+            block.sort_values("weight", ascending=False, kind="stable").head(per_pillar).iterrows()
+        ):
+            s = obs[obs["indicator"] == ind["code"]].sort_values("year")
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "pillar": pillar,
+                        "code": ind["code"],
+                        "indicator": str(ind[name_col]),
+                        "unit": unit_label(_text(ind["unit"]), lang),
+                        "year": s["year"].astype(int).to_numpy(),
+                        "value": s["value"].astype(float).to_numpy(),
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def cloud_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
+    rows = _rows(table, iso3)
+    cols = ["provider", "provider_origin", "city", "region_code", "region_name", "status", "zones"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    out = rows[[c for c in cols if c in rows.columns]].copy()
+    return out.sort_values(["provider", "city"]).reset_index(drop=True)
+
+
+def landing_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
+    rows = _rows(table, iso3)
+    cols = ["name", "city", "lat", "lon"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    return rows[[c for c in cols if c in rows.columns]].sort_values("name").reset_index(drop=True)
+
+
+def _mentions(text: str, names: list[tuple[str, str]]) -> set[str]:
+    """ISO3 codes whose English name appears in `text` (longest names first, whole words)."""
+    found: set[str] = set()
+    rest = text
+    for name, code in names:
+        pattern = r"\b" + re.escape(name) + r"\b"
+        if re.search(pattern, rest):
+            found.add(code)
+            rest = re.sub(pattern, " ", rest)
+    return found
+
+
+def policy_rows(timeline: pd.DataFrame | None, countries: pd.DataFrame, iso3: str) -> pd.DataFrame:
+    """Policy timeline entries bearing on the country: those naming it ('country') and those
+    naming no country at all, which apply to every target ('general')."""
+    cols = ["date", "scope", "event", "notes", "source"]
+    if timeline is None or timeline.empty:
+        return pd.DataFrame(columns=cols)
+    names = sorted(
+        ((str(n), str(c)) for n, c in zip(countries["name_en"], countries["iso3"], strict=True)),
+        key=lambda p: -len(p[0]),
+    )
+    out = []
+    for rec in timeline.to_dict("records"):
+        text = f"{_text(rec.get('event'))} {_text(rec.get('notes'))}"
+        named = _mentions(text, names)
+        if named and iso3 not in named:
+            continue
+        out.append(
+            {
+                "date": _text(rec.get("date")),
+                "scope": "country" if iso3 in named else "general",
+                "event": _text(rec.get("event")),
+                "notes": _text(rec.get("notes")),
+                "source": _text(rec.get("source")),
+            }
+        )
+    frame = pd.DataFrame(out, columns=cols)
+    return frame.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# -- the profile -----------------------------------------------------------------------------
+def build_profile(
+    result: ScoreResult, tables: Mapping[str, pd.DataFrame | None], iso3: str, lang: str
+) -> Profile:
+    """The profile of `iso3` under the scored spec `result`, from the store's tables."""
+    code = iso3.strip().upper()
+    table = result.table.set_index("iso3")
+    if code not in table.index:
+        raise RiskError(f"{code} is not a scored country (territories are not scored)")
+    row = table.loc[code]
+    countries = tables.get("countries")
+    if countries is None:
+        raise RiskError("the countries table is missing")
+    crow = countries[countries["iso3"] == code]
+    country: dict[str, Any] = crow.iloc[0].to_dict() if not crow.empty else {}
+    as_of = date.fromisoformat(result.spec.as_of)
+    blocs = bloc_rows(tables.get("blocs"), code)
+    ranked = int(table["rank"].notna().sum())
+    return Profile(
+        iso3=code,
+        name_en=str(row["name_en"]),
+        name_zh_tw=str(row["name_zh_tw"]),
+        region=_text(country.get("region")),
+        subregion=_text(country.get("subregion")),
+        income_group=_text(country.get("income_group")),
+        data_version=str(result.spec.data_version),
+        as_of=result.spec.as_of,
+        score=_float(row["score"]),
+        rank=_float(row["rank"]),
+        ranked=ranked,
+        rank_p05=_float(row["rank_p05"]),
+        rank_median=_float(row["rank_median"]),
+        rank_p95=_float(row["rank_p95"]),
+        eligible=bool(row["eligible"]),
+        reason=_text(row["reason"]),
+        ear_groups=_text(row["ear_groups"]),
+        ear_conflicts=_text(row["ear_conflicts"]),
+        penalty=_float(row["penalty"]),
+        coverage=_float(row["coverage"]),
+        low_coverage=bool(row["low_coverage"]),
+        flags=country_flags(country, blocs),
+        export_controls=export_control_rows(tables.get("export_controls"), code, as_of),
+        diffusion=diffusion_rows(tables.get("diffusion_tiers"), code),
+        blocs=blocs,
+        taiwan=taiwan_rows(tables.get("taiwan_relations"), code),
+        pillars=pillar_benchmarks(result, countries, code),
+        indicators=indicator_rows(result, code, lang),
+        series=key_series(tables.get("observations"), result, code, lang),
+        cloud=cloud_rows(tables.get("cloud_regions"), code),
+        landings=landing_rows(tables.get("landing_points"), code),
+        policy=policy_rows(tables.get("policy_timeline"), countries, code),
+        warnings=list(result.warnings),
+    )
+
+
+def store_tables(store: Any, version: str | None = None) -> dict[str, pd.DataFrame | None]:
+    """The tables a profile reads, from a store (missing tables are None)."""
+    available = set(store.tables())
+    return {n: store.table(n, version) if n in available else None for n in TABLES}

@@ -1,0 +1,131 @@
+"""Indicators derived from other observations (bloc balance, recent Chinese investment, ...)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# US-aligned and China-aligned groupings used by the bloc-balance indicator (countries table flags).
+US_BLOCS: tuple[str, ...] = (
+    "bloc_nato",
+    "bloc_us_mnna",
+    "bloc_five_eyes",
+    "bloc_quad",
+    "bloc_g7",
+    "bloc_oecd",
+    "bloc_eu",
+)
+CHINA_BLOCS: tuple[str, ...] = ("bloc_brics", "bloc_sco", "bloc_bri")
+CGIT_WINDOW_YEARS = 5
+
+
+# --------------------------------------------------------------------------------------
+# Preparation (once per data version and as-of year)
+# --------------------------------------------------------------------------------------
+def _wide(obs: pd.DataFrame, code: str) -> pd.DataFrame:
+    sub = obs[obs["indicator"] == code]
+    return sub.pivot_table(index="iso3", columns="year", values="value", aggfunc="last")
+
+
+def _long(wide: pd.DataFrame, code: str, source: str) -> pd.DataFrame:
+    out = wide.stack().rename("value").reset_index()
+    out.columns = ["iso3", "year", "value"]
+    out = out[np.isfinite(out["value"].astype(float))]
+    out["indicator"] = code
+    out["source"] = source
+    return out
+
+
+def derive_indicators(
+    countries: pd.DataFrame, observations: pd.DataFrame, as_of_year: int
+) -> pd.DataFrame:
+    """Indicators computed from other tables; long form like the observations.
+
+    - derived.bloc_balance: US-aligned minus China-aligned memberships (current, from countries).
+    - derived.fx_change_3y: annualised % change of LCU per US$ over three years (depreciation > 0).
+    - derived.current_account_pct_gdp, derived.reserves_months_imports: same-year ratios.
+    - derived.cloud_china_share: Chinese providers' regions / all cloud regions (0 if none).
+    - derived.cgit_5y_pct_gdp: recorded Chinese investment + construction over the last five
+      years of the tracker, as % of GDP (no recorded deal counts as zero).
+    - derived.us_devfin_access: 1 if not high income (World Bank classification).
+    """
+    frames: list[pd.DataFrame] = []
+    c = countries.set_index("iso3")
+    us = [b for b in US_BLOCS if b in c.columns]
+    cn = [b for b in CHINA_BLOCS if b in c.columns]
+    if us or cn:
+        bal = c[us].fillna(False).astype(int).sum(axis=1) - c[cn].fillna(False).astype(int).sum(
+            axis=1
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "iso3": bal.index,
+                    "year": as_of_year,
+                    "value": bal.to_numpy(dtype=float),
+                    "indicator": "derived.bloc_balance",
+                    "source": "curated",
+                }
+            )
+        )
+    if "income_group" in c.columns:
+        inc = c["income_group"].dropna()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "iso3": inc.index,
+                    "year": as_of_year,
+                    "value": (inc != "High income").to_numpy(dtype=float),
+                    "indicator": "derived.us_devfin_access",
+                    "source": "wb_income_class",
+                }
+            )
+        )
+    obs = observations
+    fx = _wide(obs, "wdi.pa.nus.fcrf")
+    if not fx.empty:
+        lagged = fx.T.shift(3).T  # value three columns (years) earlier, when years are contiguous
+        years = np.asarray(fx.columns, dtype=int)
+        contiguous = pd.Series(years - np.roll(years, 3) == 3, index=fx.columns)
+        ratio = (fx / lagged).where(contiguous, axis=1)
+        change = (np.sign(ratio) * np.abs(ratio) ** (1 / 3) - 1) * 100
+        frames.append(_long(change, "derived.fx_change_3y", "wdi"))
+    gdp = _wide(obs, "wdi.ny.gdp.mktp.cd")
+    cab = _wide(obs, "wdi.bn.cab.xoka.cd")
+    if not gdp.empty and not cab.empty:
+        frames.append(_long(cab / gdp * 100, "derived.current_account_pct_gdp", "wdi"))
+    res = _wide(obs, "wdi.fi.res.totl.cd")
+    imp = _wide(obs, "wdi.ne.imp.gnfs.zs")
+    if not gdp.empty and not res.empty and not imp.empty:
+        monthly_imports = imp / 100 * gdp / 12
+        frames.append(_long(res / monthly_imports, "derived.reserves_months_imports", "wdi"))
+    clouds = [_wide(obs, f"cloud.regions_{k}") for k in ("us", "china", "other")]
+    if not any(w.empty for w in clouds):
+        total = clouds[0].add(clouds[1], fill_value=0).add(clouds[2], fill_value=0)
+        share = (clouds[1].reindex_like(total).fillna(0) / total).where(total > 0, 0.0)
+        frames.append(_long(share, "derived.cloud_china_share", "cloud_regions_cim"))
+    cg = obs[obs["indicator"].isin(["cgit.investment_usd_m", "cgit.construction_usd_m"])]
+    if not cg.empty and not gdp.empty:
+        end = min(int(cg["year"].max()), as_of_year)
+        window = cg[(cg["year"] > end - CGIT_WINDOW_YEARS) & (cg["year"] <= end)]
+        total = window.groupby("iso3")["value"].sum()
+        gdp_end = gdp.loc[:, [y for y in gdp.columns if y <= end]]
+        gdp_latest = gdp_end.ffill(axis=1).iloc[:, -1] if gdp_end.shape[1] else pd.Series()
+        share = total.reindex(gdp_latest.index).fillna(0.0) / (gdp_latest / 1e6) * 100
+        share = share.dropna()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "iso3": share.index,
+                    "year": end,
+                    "value": share.to_numpy(dtype=float),
+                    "indicator": "derived.cgit_5y_pct_gdp",
+                    "source": "aei_cgit",
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["iso3", "indicator", "year", "value", "source"])
+    out = pd.concat(frames, ignore_index=True)
+    out["year"] = out["year"].astype(int)
+    return out[["iso3", "indicator", "year", "value", "source"]]

@@ -1,0 +1,794 @@
+"""The store: DuckDB over the bundled `datasets/` tables, with versioned observations.
+
+The embedded default is one DuckDB file in the data directory ($RISK_DATA_DIR, else ./var), created
+from `datasets/` on first start and refreshed when the bundled tables change. Pages and the command
+line talk to the `Store` protocol only, so a shared backend (DuckLake, MotherDuck) can replace the
+file later. SQL takes parameters, never user text; identifiers go through `quote_ident`.
+
+Versions. A data version is a base (the bundled tables of one build) plus an ordered list of
+published batches (uploads, refreshes); a batch row replaces a base row, or an earlier batch's row,
+with the same (iso3, indicator, year). The versioned tables are `observations`, `indicators` and
+`framework_overrides`; the current version's are materialised under those names, so plain queries
+see current data, and any older version can be read by id. Publishing and rollback are one
+transaction each: a process killed half-way leaves the previous version current.
+
+Concurrency. A DuckDB file admits one process at a time, so no process keeps it open: every
+operation connects, works and disconnects (threads of one process share the open database and take
+a cursor each), retrying while another process holds the file. Writers also take a file lock, so two
+publishers queue rather than collide."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from risk.errors import StoreError
+from risk.paths import DATASETS_DIR, data_dir
+from risk.schema import (
+    FRAMEWORK_COLUMNS,
+    INDICATOR_COLUMNS,
+    OBSERVATION_COLUMNS,
+    VERSION_COLUMNS,
+    VERSIONED,
+)
+from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
+
+STORE_FILE = "risk.duckdb"
+SCHEMA = "2"  # layout of the internal tables; a store with another layout is rebuilt
+CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
+LOCK_TIMEOUT_S = float(os.environ.get("RISK_STORE_TIMEOUT", "120"))
+# DuckDB shares one database instance per file within a process; two threads opening the same file
+# at the same moment can collide ("Unique file handle conflict"), so opening is one at a time.
+_OPEN_LOCK = threading.Lock()
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS _base_obs (
+    base VARCHAR, iso3 VARCHAR, indicator VARCHAR, year INTEGER, value DOUBLE, source VARCHAR);
+CREATE TABLE IF NOT EXISTS _base_ind (
+    base VARCHAR, code VARCHAR, name_en VARCHAR, name_zh VARCHAR, unit VARCHAR, source VARCHAR,
+    licence VARCHAR, description VARCHAR, higher_is VARCHAR, year_min INTEGER, year_max INTEGER,
+    countries INTEGER, "rows" BIGINT, open_licence BOOLEAN);
+CREATE TABLE IF NOT EXISTS _batch_obs (
+    batch VARCHAR, iso3 VARCHAR, indicator VARCHAR, year INTEGER, value DOUBLE, source VARCHAR);
+CREATE TABLE IF NOT EXISTS _batch_ind (
+    batch VARCHAR, code VARCHAR, name_en VARCHAR, name_zh VARCHAR, unit VARCHAR, source VARCHAR,
+    licence VARCHAR, description VARCHAR, higher_is VARCHAR, open_licence BOOLEAN);
+CREATE TABLE IF NOT EXISTS _batch_fw (
+    batch VARCHAR, code VARCHAR, pillar VARCHAR, direction INTEGER, transform VARCHAR,
+    weight DOUBLE, max_age_years INTEGER, min_coverage DOUBLE, absent_is_zero INTEGER,
+    unit VARCHAR, source VARCHAR, name_en VARCHAR, name_zh VARCHAR, rationale_en VARCHAR,
+    rationale_zh VARCHAR);
+CREATE TABLE IF NOT EXISTS _versions (
+    version VARCHAR PRIMARY KEY, seq INTEGER, created_at TIMESTAMP, author VARCHAR,
+    action VARCHAR, file_name VARCHAR, sha256 VARCHAR, rows_in_batch BIGINT, rows_added BIGINT,
+    rows_replaced BIGINT, rows_total BIGINT, indicators_added INTEGER, parent VARCHAR,
+    base VARCHAR, batches VARCHAR[], note VARCHAR);
+CREATE TABLE IF NOT EXISTS _events (
+    seq INTEGER, "at" TIMESTAMP, author VARCHAR, action VARCHAR, version VARCHAR,
+    previous VARCHAR, note VARCHAR);
+"""
+
+# The current-or-pinned overlay: base rows, then each batch in order; the last word wins per key.
+_OBS_SQL = """
+SELECT iso3, indicator, year, value, source FROM (
+    SELECT iso3, indicator, year, value, source, 0 AS prio FROM _base_obs WHERE base = $base
+    UNION ALL
+    SELECT iso3, indicator, year, value, source, list_position($batches, batch) AS prio
+    FROM _batch_obs WHERE list_contains($batches, batch)
+) QUALIFY row_number() OVER (PARTITION BY iso3, indicator, year ORDER BY prio DESC) = 1
+ORDER BY indicator, iso3, year
+"""
+_IND_SQL = """
+WITH ind AS (
+    SELECT * EXCLUDE (base), 0 AS prio FROM _base_ind WHERE base = $base
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (batch), list_position($batches, batch) AS prio
+    FROM _batch_ind WHERE list_contains($batches, batch)
+), latest AS (
+    SELECT * EXCLUDE (prio) FROM ind
+    QUALIFY row_number() OVER (PARTITION BY code ORDER BY prio DESC) = 1
+), stats AS (
+    SELECT indicator, min(year)::INTEGER AS y0, max(year)::INTEGER AS y1,
+           count(DISTINCT iso3)::INTEGER AS n, count(*)::BIGINT AS r
+    FROM ({obs}) GROUP BY indicator
+)
+SELECT code, name_en, name_zh, unit, source, licence, description, higher_is,
+       coalesce(s.y0, l.year_min) AS year_min, coalesce(s.y1, l.year_max) AS year_max,
+       coalesce(s.n, l.countries) AS countries, coalesce(s.r, l."rows") AS "rows",
+       coalesce(l.open_licence, false) AS open_licence
+FROM latest l LEFT JOIN stats s ON s.indicator = l.code
+ORDER BY code
+"""
+_FW_SQL = """
+SELECT * EXCLUDE (batch, prio) FROM (
+    SELECT *, list_position($batches, batch) AS prio FROM _batch_fw
+    WHERE list_contains($batches, batch)
+) QUALIFY row_number() OVER (PARTITION BY code ORDER BY prio DESC) = 1
+ORDER BY code
+"""
+
+
+def bundled_tables(datasets_dir: Path) -> dict[str, Path]:
+    """The Parquet tables in `datasets/`, by table name."""
+    return {p.stem: p for p in sorted(datasets_dir.glob("*.parquet"))}
+
+
+def bundled_version(datasets_dir: Path) -> str:
+    """Data version of the bundled tables: 'bundled-' + the first 12 hex digits of the manifest hash."""
+    manifest = datasets_dir / "manifest.json"
+    if not manifest.exists():
+        raise StoreError(f"{manifest} is missing: run `python -m risk build` first")
+    return "bundled-" + hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    """Another process holds the file for now: worth waiting and trying again."""
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def _is_handle_race(exc: BaseException) -> bool:
+    """Another thread of this process was opening or closing the same file at that moment."""
+    return "unique file handle conflict" in str(exc).lower()
+
+
+HANDLE_RACE_S = 2.0  # a race between threads clears at once; longer means something else is wrong
+
+
+def _now() -> datetime:
+    """UTC time without a zone (stored as TIMESTAMP; every time in the store is UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class DuckDBStore:
+    """The embedded store: one DuckDB file, bundled tables from `datasets/`, published versions."""
+
+    def __init__(
+        self,
+        path: Path,
+        datasets_dir: Path = DATASETS_DIR,
+        *,
+        read_only: bool = False,
+        timeout_s: float = LOCK_TIMEOUT_S,
+    ):
+        self.path = Path(path)
+        self.datasets_dir = Path(datasets_dir)
+        self.bundled = bundled_version(self.datasets_dir)
+        self.read_only = read_only
+        self.timeout_s = timeout_s
+        self._thread_lock = threading.RLock()
+        self._version_cache: tuple[tuple[int, int, int, int], str] | None = None
+        if not read_only:
+            self._ensure_current()
+        elif not self.path.exists():
+            raise StoreError(f"cannot open the store at {self.path}: file not found")
+
+    # -- connections and locks ------------------------------------------------------
+    @contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one operation, retried while another process holds the file."""
+        start = time.monotonic()
+        delay = 0.01
+        while True:
+            try:
+                with _OPEN_LOCK:
+                    con = duckdb.connect(str(self.path), read_only=self.read_only, config=CONFIG)
+                break
+            except duckdb.Error as exc:
+                waited = time.monotonic() - start
+                retry = (_is_lock_error(exc) and waited < self.timeout_s) or (
+                    _is_handle_race(exc) and waited < HANDLE_RACE_S
+                )
+                if not retry:
+                    raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+        try:
+            yield con
+        finally:
+            with _OPEN_LOCK:  # closing releases the file: not while another thread opens it
+                con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own (a DuckDB connection is not thread-safe)."""
+        with self._connection() as con:
+            cur = con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """Exclusive right to write, across threads and processes (released if the holder dies)."""
+        if self.read_only:
+            raise StoreError("this store was opened read-only")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._thread_lock, open(self.path.with_suffix(".lock"), "a+") as lock:
+            deadline = time.monotonic() + self.timeout_s
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() > deadline:
+                        raise StoreError(
+                            f"the store at {self.path} is busy (another publish is running); "
+                            "try again in a moment"
+                        ) from exc
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                self._version_cache = None
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Write lock + one transaction: everything or nothing."""
+        with self._write_lock(), self._connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # -- creation and bundled refresh ---------------------------------------------------
+    def _ensure_current(self) -> None:
+        """Create the file, or bring in new bundled tables keeping every published version."""
+        if self._meta("bundled") == self.bundled and self._meta("schema") == SCHEMA:
+            return
+        with self._write_lock():
+            schema = self._meta("schema")
+            if schema != SCHEMA:
+                self._create()
+            elif self._meta("bundled") != self.bundled:
+                self._rebase()
+
+    def _meta(self, key: str) -> str | None:
+        if not self.path.exists():
+            return None
+        try:
+            with self._connection() as con:
+                row = con.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
+        except (duckdb.Error, StoreError):
+            return None
+        return str(row[0]) if row else None
+
+    def _load_bundled(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Replace the public tables by the bundled ones and record them as a base."""
+        tables = bundled_tables(self.datasets_dir)
+        keep = set(tables) | set(VERSIONED)
+        for name in self._public_tables(con):
+            if name not in keep:
+                con.execute(f"DROP TABLE {quote_ident(name)}")
+        for name, parquet in tables.items():
+            if name in VERSIONED:  # materialised from the base and the batches
+                continue
+            con.execute(
+                f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM read_parquet(?)",  # noqa: S608 (quoted identifier)
+                [str(parquet)],
+            )
+        base = self.bundled
+        if not con.execute("SELECT 1 FROM _base_obs WHERE base = ? LIMIT 1", [base]).fetchone():
+            if "observations" in tables:
+                cols = self._parquet_columns(con, tables["observations"])
+                source = "source" if "source" in cols else "NULL"
+                con.execute(
+                    f"INSERT INTO _base_obs SELECT ?, iso3, indicator, year, value, {source} "  # noqa: S608 (fixed text)
+                    "FROM read_parquet(?)",
+                    [base, str(tables["observations"])],
+                )
+            if "indicators" in tables:
+                cols = self._parquet_columns(con, tables["indicators"])
+                picked = [c for c in INDICATOR_COLUMNS if c in cols]
+                names = ", ".join(quote_ident(c) for c in picked)
+                con.execute(
+                    f"INSERT INTO _base_ind (base, {names}) SELECT ?, {names} FROM read_parquet(?)",  # noqa: S608 (quoted identifiers)
+                    [base, str(tables["indicators"])],
+                )
+        manifest = (self.datasets_dir / "manifest.json").read_text(encoding="utf-8")
+        self._set_meta(con, bundled=base, manifest=json.dumps(json.loads(manifest)))
+
+    @staticmethod
+    def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+        rows = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        return {str(r[0]) for r in rows}
+
+    @staticmethod
+    def _public_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+        rows = con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY 1"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    @staticmethod
+    def _set_meta(con: duckdb.DuckDBPyConnection, **values: str) -> None:
+        for key, value in values.items():
+            con.execute("INSERT OR REPLACE INTO _meta VALUES (?, ?)", [key, value])
+
+    def _create(self) -> None:
+        """Build a fresh file beside the old one and swap it in (readers never see half a file)."""
+        tmp = self.path.with_suffix(".building")
+        for stale in (tmp, Path(str(tmp) + ".wal")):
+            stale.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp), config=CONFIG)
+        try:
+            con.execute(_DDL)
+            self._load_bundled(con)
+            self._materialise(con, self.bundled, [])
+            self._add_version(
+                con, self.bundled, "bundled", author="system", batches=[], **self._totals(con)
+            )
+            self._log(con, "system", "bundled", self.bundled, None, "")
+            self._set_meta(con, schema=SCHEMA, current=self.bundled)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        Path(str(self.path) + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, self.path)
+
+    def _rebase(self) -> None:
+        """New bundled tables: published batches carry over onto the new base, in one transaction."""
+        with self._connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                previous = self._current(con)
+                prev = self._version_row(con, previous)
+                self._load_bundled(con)
+                batches = list(prev.batches) if prev else []
+                exists = con.execute(
+                    "SELECT 1 FROM _versions WHERE version = ?", [self.bundled]
+                ).fetchone()
+                if not batches and exists:
+                    version = self.bundled
+                elif not batches:
+                    self._materialise(con, self.bundled, batches)
+                    version = self._add_version(
+                        con,
+                        self.bundled,
+                        "bundled",
+                        author="system",
+                        batches=[],
+                        parent=previous,
+                        **self._totals(con),
+                    )
+                else:
+                    seq = self._next_seq(con)
+                    version = self._add_version(
+                        con,
+                        _version_id(seq, self.bundled + ",".join(batches)),
+                        "rebase",
+                        author="system",
+                        batches=batches,
+                        parent=previous,
+                        seq=seq,
+                        note=f"published batches carried onto {self.bundled}",
+                    )
+                self._materialise(con, self.bundled, batches)
+                self._log(con, "system", "bundled", version, previous, "")
+                self._set_meta(con, current=version)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    # -- version bookkeeping ---------------------------------------------------------
+    @staticmethod
+    def _current(con: duckdb.DuckDBPyConnection) -> str:
+        row = con.execute("SELECT value FROM _meta WHERE key = 'current'").fetchone()
+        if not row:
+            raise StoreError("the store has no current version; delete it to rebuild")
+        return str(row[0])
+
+    @staticmethod
+    def _next_seq(con: duckdb.DuckDBPyConnection) -> int:
+        row = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM _versions").fetchone()
+        return int(row[0]) if row else 1
+
+    @staticmethod
+    def _version_row(con: duckdb.DuckDBPyConnection, version: str) -> VersionInfo | None:
+        df = con.execute("SELECT * FROM _versions WHERE version = ?", [version]).df()
+        return VersionInfo.from_row(df.iloc[0].to_dict()) if len(df) else None
+
+    def _add_version(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        version: str,
+        action: str,
+        *,
+        author: str,
+        batches: Sequence[str],
+        parent: str | None = None,
+        seq: int | None = None,
+        **extra: Any,
+    ) -> str:
+        row = {
+            "version": version,
+            "seq": seq if seq is not None else self._next_seq(con),
+            "created_at": _now(),
+            "author": author,
+            "action": action,
+            "parent": parent,
+            "base": self.bundled,
+            "batches": list(batches),
+            **extra,
+        }
+        cols = [c for c in VERSION_COLUMNS if c in row]
+        placeholders = ", ".join("?" for _ in cols)
+        con.execute(
+            f"INSERT INTO _versions ({', '.join(quote_ident(c) for c in cols)}) VALUES ({placeholders})",  # noqa: S608 (quoted identifiers)
+            [row[c] for c in cols],
+        )
+        return version
+
+    @staticmethod
+    def _totals(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        row = con.execute("SELECT count(*) FROM observations").fetchone()
+        return {"rows_total": int(row[0]) if row else 0}
+
+    @staticmethod
+    def _log(
+        con: duckdb.DuckDBPyConnection,
+        author: str,
+        action: str,
+        version: str,
+        previous: str | None,
+        note: str,
+    ) -> None:
+        row = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM _events").fetchone()
+        con.execute(
+            "INSERT INTO _events VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [int(row[0]) if row else 1, _now(), author, action, version, previous, note],
+        )
+
+    @staticmethod
+    def _materialise(con: duckdb.DuckDBPyConnection, base: str, batches: Sequence[str]) -> None:
+        """Write a version's tables under the public names (inside the caller's transaction)."""
+        params = {"base": base, "batches": list(batches)}
+        con.execute(f"CREATE OR REPLACE TABLE observations AS {_OBS_SQL}", params)  # noqa: S608 (fixed text)
+        con.execute(
+            f"CREATE OR REPLACE TABLE indicators AS {_IND_SQL.format(obs=_OBS_SQL)}",  # noqa: S608 (fixed text)
+            params,
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE framework_overrides AS {_FW_SQL}",  # noqa: S608 (fixed text)
+            {"batches": list(batches)},
+        )
+
+    # -- reading ---------------------------------------------------------------------
+    def _stat(self) -> tuple[int, int, int, int]:
+        out: list[int] = []
+        for p in (self.path, Path(str(self.path) + ".wal")):
+            try:
+                st = p.stat()
+                out += [st.st_mtime_ns, st.st_size]
+            except FileNotFoundError:
+                out += [0, 0]
+        return (out[0], out[1], out[2], out[3])
+
+    @property
+    def data_version(self) -> str:
+        """The current version id (cheap: re-read only when the file changed on disk)."""
+        stat = self._stat()
+        cached = self._version_cache
+        if cached is not None and cached[0] == stat:
+            return cached[1]
+        with self.cursor() as cur:
+            version = self._current(cur)
+        self._version_cache = (stat, version)
+        return version
+
+    def versions(self) -> pd.DataFrame:
+        """Every version, newest first, with a `current` flag."""
+        df = self.query("SELECT * FROM _versions ORDER BY seq DESC, created_at DESC")
+        df["current"] = df["version"] == self.data_version
+        return df
+
+    def version_info(self, version: str) -> VersionInfo:
+        with self.cursor() as cur:
+            info = self._version_row(cur, version)
+        if info is None:
+            raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
+        return info
+
+    def events(self) -> pd.DataFrame:
+        """The log of publishes, rollbacks and bundled refreshes, oldest first."""
+        return self.query("SELECT * FROM _events ORDER BY seq")
+
+    def data_version_at(self, when: datetime | str) -> str | None:
+        """The version that was current at a moment (None before the store existed)."""
+        at = pd.Timestamp(when)
+        if at.tzinfo is not None:
+            at = at.tz_convert(UTC).tz_localize(None)
+        df = self.query(
+            'SELECT version FROM _events WHERE "at" <= ? ORDER BY seq DESC LIMIT 1',
+            [at.to_pydatetime()],
+        )
+        if len(df):
+            return str(df["version"].iloc[0])
+        first = self.query("SELECT version, created_at FROM _versions ORDER BY seq LIMIT 1")
+        if len(first) and pd.Timestamp(first["created_at"].iloc[0]) <= at:
+            return str(first["version"].iloc[0])
+        return None
+
+    def tables(self) -> list[str]:
+        with self.cursor() as cur:
+            return self._public_tables(cur)
+
+    def table(self, name: str, version: str | None = None) -> pd.DataFrame:
+        """A whole table; with `version`, the versioned tables as they were in that version."""
+        try:
+            return self._read_table(name, version)
+        except duckdb.Error as exc:
+            raise StoreError(f"reading {name!r} failed: {exc}") from exc
+
+    def _read_table(self, name: str, version: str | None) -> pd.DataFrame:
+        with self.cursor() as cur:  # one connection for the whole read
+            known = self._public_tables(cur)
+            if name not in known:
+                raise StoreError(f"no table named {name!r}; available: {', '.join(known)}")
+            if version is None or name not in VERSIONED or version == self._current(cur):
+                return cur.execute(f"SELECT * FROM {quote_ident(name)}").df()  # noqa: S608 (known table, quoted)
+            info = self._version_row(cur, version)
+            if info is None:
+                raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
+            params = {"base": info.base, "batches": list(info.batches)}
+            if name == "observations":
+                return cur.execute(_OBS_SQL, params).df()
+            if name == "indicators":
+                return cur.execute(_IND_SQL.format(obs=_OBS_SQL), params).df()
+            return cur.execute(_FW_SQL, {"batches": list(info.batches)}).df()
+
+    def at(self, version: str | None) -> PinnedStore:
+        """A read-only view of one version, usable wherever a `Store` is (e.g. by the scorer)."""
+        return PinnedStore(self, version or self.data_version)
+
+    def framework_overrides(self, version: str | None = None) -> pd.DataFrame:
+        """Framework rows added by published uploads (same columns as datasets/framework.csv)."""
+        return self.table("framework_overrides", version)
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        try:
+            with self.cursor() as cur:
+                return (
+                    cur.execute(sql, params).df() if params is not None else cur.execute(sql).df()
+                )
+        except duckdb.Error as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+
+    def diff(self, a: str, b: str) -> pd.DataFrame:
+        """Observations that differ between versions a and b: added, removed or changed."""
+        ia, ib = self.version_info(a), self.version_info(b)
+        sql = f"""
+            WITH a AS ({_OBS_SQL.replace("$base", "$base_a").replace("$batches", "$batches_a")}),
+                 b AS ({_OBS_SQL.replace("$base", "$base_b").replace("$batches", "$batches_b")})
+            SELECT coalesce(a.iso3, b.iso3) AS iso3, coalesce(a.indicator, b.indicator) AS indicator,
+                   coalesce(a.year, b.year) AS year, a.value AS value_a, b.value AS value_b,
+                   CASE WHEN a.iso3 IS NULL THEN 'added' WHEN b.iso3 IS NULL THEN 'removed'
+                        ELSE 'changed' END AS change,
+                   b.source AS source_b
+            FROM a FULL OUTER JOIN b USING (iso3, indicator, year)
+            WHERE a.value IS DISTINCT FROM b.value OR a.source IS DISTINCT FROM b.source
+            ORDER BY indicator, iso3, year
+        """  # noqa: S608 (fixed text, values are parameters)
+        return self.query(
+            sql,
+            {
+                "base_a": ia.base,
+                "batches_a": list(ia.batches),
+                "base_b": ib.base,
+                "batches_b": list(ib.batches),
+            },
+        )
+
+    # -- writing ---------------------------------------------------------------------
+    def publish(
+        self,
+        observations: pd.DataFrame,
+        *,
+        author: str,
+        indicators: pd.DataFrame | None = None,
+        framework: pd.DataFrame | None = None,
+        file_name: str = "",
+        sha256: str = "",
+        action: str = "publish",
+        note: str = "",
+        progress: Progress | None = None,
+    ) -> VersionInfo:
+        """Publish validated rows as a new current version, atomically; returns the new version.
+
+        `observations` has columns iso3, indicator, year, value, source (unique per key);
+        `indicators` catalogue rows for new or re-described indicators; `framework` rows (columns
+        of datasets/framework.csv) for indicators joining the framework with a weight.
+        """
+        obs = _clean_observations(observations)
+        ind = _clean_frame(indicators, INDICATOR_COLUMNS[:8] + ("open_licence",), "code")
+        fw = _clean_frame(framework, FRAMEWORK_COLUMNS, "code")
+        if obs.empty and ind.empty and fw.empty:
+            raise StoreError("nothing to publish: no rows with values")
+        say = progress or (lambda _stage: None)
+        say("waiting for the store")
+        with self._transaction() as con:
+            say("writing rows")
+            previous = self._current(con)
+            prev = self._version_row(con, previous)
+            if prev is None:
+                raise StoreError(f"current version {previous!r} is missing from the version list")
+            seq = self._next_seq(con)
+            digest = sha256 or _frame_sha(obs)
+            batch = f"b{seq:05d}-{digest[:8]}"
+            version = _version_id(seq, previous + digest)
+            con.register("_incoming_obs", obs)
+            con.execute("INSERT INTO _batch_obs SELECT ?, * FROM _incoming_obs", [batch])
+            replaced_row = con.execute(
+                "SELECT count(*) FROM _incoming_obs i JOIN observations o "
+                "USING (iso3, indicator, year)"
+            ).fetchone()
+            con.unregister("_incoming_obs")
+            known = set(
+                con.execute("SELECT DISTINCT code FROM indicators").df()["code"].astype(str)
+            )
+            if not ind.empty:
+                con.register("_incoming_ind", ind)
+                con.execute("INSERT INTO _batch_ind SELECT ?, * FROM _incoming_ind", [batch])
+                con.unregister("_incoming_ind")
+            if not fw.empty:
+                con.register("_incoming_fw", fw)
+                con.execute("INSERT INTO _batch_fw SELECT ?, * FROM _incoming_fw", [batch])
+                con.unregister("_incoming_fw")
+            batches = [*prev.batches, batch]
+            say("building the new version")
+            self._materialise(con, prev.base, batches)
+            total_row = con.execute("SELECT count(*) FROM observations").fetchone()
+            replaced = int(replaced_row[0]) if replaced_row else 0
+            new_codes = set(ind["code"]) | set(obs["indicator"])
+            self._add_version(
+                con,
+                version,
+                action,
+                author=author,
+                batches=batches,
+                parent=previous,
+                seq=seq,
+                file_name=file_name,
+                sha256=digest,
+                rows_in_batch=len(obs),
+                rows_added=len(obs) - replaced,
+                rows_replaced=replaced,
+                rows_total=int(total_row[0]) if total_row else 0,
+                indicators_added=len(new_codes - known),
+                note=note,
+                # The parent's base, not necessarily this process's bundled tables (another
+                # process may have rebased meanwhile).
+                base=prev.base,
+            )
+            self._log(con, author, action, version, previous, note)
+            self._set_meta(con, current=version)
+            say("committing")
+        say("done")
+        return self.version_info(version)
+
+    def rollback(self, version: str, *, author: str, note: str = "") -> VersionInfo:
+        """Make an older (or newer) version current again; every version stays in the list."""
+        with self._transaction() as con:
+            info = self._version_row(con, version)
+            if info is None:
+                raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
+            previous = self._current(con)
+            self._materialise(con, info.base, info.batches)
+            self._log(con, author, "rollback", version, previous, note)
+            self._set_meta(con, current=version)
+        return info
+
+    def close(self) -> None:
+        """Nothing is held open between operations; kept for callers that close stores."""
+        self._version_cache = None
+
+
+class PinnedStore:
+    """One version of a store, read-only: `table()` answers as of that version."""
+
+    def __init__(self, store: DuckDBStore, version: str):
+        store.version_info(version)  # fail early on an unknown id
+        self._store = store
+        self._version = version
+
+    @property
+    def data_version(self) -> str:
+        return self._version
+
+    def tables(self) -> list[str]:
+        return self._store.tables()
+
+    def table(self, name: str, version: str | None = None) -> pd.DataFrame:
+        return self._store.table(name, version or self._version)
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """Queries run on the current tables: use `table()` for version-exact reads."""
+        return self._store.query(sql, params)
+
+
+def _version_id(seq: int, salt: str) -> str:
+    return f"v{seq:04d}-{hashlib.sha256(salt.encode()).hexdigest()[:8]}"
+
+
+def _frame_sha(df: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()
+    return hashlib.sha256(hashed).hexdigest()
+
+
+def _clean_observations(df: pd.DataFrame) -> pd.DataFrame:
+    """Check and normalise rows to publish: exact columns, types, finite values, unique keys."""
+    missing = [c for c in OBSERVATION_COLUMNS[:4] if c not in df.columns]
+    if missing:
+        raise StoreError(f"observations to publish lack columns {missing}")
+    out = pd.DataFrame(
+        {
+            "iso3": df["iso3"].astype("string"),
+            "indicator": df["indicator"].astype("string"),
+            "year": pd.to_numeric(df["year"], errors="coerce"),
+            "value": pd.to_numeric(df["value"], errors="coerce").astype("float64"),
+            "source": (df["source"] if "source" in df.columns else pd.Series("", index=df.index))
+            .astype("string")
+            .fillna(""),
+        }
+    )
+    bad = out[out[["iso3", "indicator", "year", "value"]].isna().any(axis=1)]
+    if not bad.empty:
+        raise StoreError(
+            "observations to publish have empty keys or values",
+            rows=bad.head(10).astype(object).to_dict("records"),
+        )
+    out["year"] = out["year"].astype("int32")
+    dup = out[out.duplicated(["iso3", "indicator", "year"], keep=False)]
+    if not dup.empty:
+        raise StoreError(
+            "observations to publish repeat a (iso3, indicator, year) key",
+            rows=dup.head(10).astype(object).to_dict("records"),
+        )
+    return out.reset_index(drop=True)
+
+
+def _clean_frame(df: pd.DataFrame | None, columns: Sequence[str], key: str) -> pd.DataFrame:
+    """Select `columns` (missing ones empty) from an optional frame; one row per `key`."""
+    if df is None or df.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    out = pd.DataFrame({c: df[c] if c in df.columns else None for c in columns})
+    if out[key].isna().any() or out[key].duplicated().any():
+        raise StoreError(f"rows to publish need a unique, non-empty {key}")
+    return out.reset_index(drop=True)
+
+
+_STORES: dict[tuple[str, str], DuckDBStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(datasets_dir: Path | None = None, directory: Path | None = None) -> DuckDBStore:
+    """The process-wide store for a data directory (re-checked when the bundled tables change)."""
+    ds = Path(datasets_dir or DATASETS_DIR)
+    path = Path(directory or data_dir()) / STORE_FILE
+    key = (str(path), str(ds))
+    with _STORES_LOCK:
+        store = _STORES.get(key)
+        if store is None or store.bundled != bundled_version(ds) or not path.exists():
+            store = DuckDBStore(path, ds)
+            _STORES[key] = store
+        return store

@@ -1,0 +1,156 @@
+"""Matching an upload's countries and indicators against the store's reference lists."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from risk.harmonise import WB_AGGREGATE_CODES, CountryMatcher, is_aggregate, normalise_name
+from risk.store.embedded import DuckDBStore
+from risk.upload.layouts import UploadOptions, _key
+from risk.upload.values import CODE_RE, UPLOAD_PREFIX, slug
+
+
+# -- reference data -------------------------------------------------------------------------
+@dataclass
+class Reference:
+    """What uploads are checked against: countries, the indicator catalogue and current figures."""
+
+    matcher: CountryMatcher
+    names: pd.DataFrame  # iso3, name (every known variant, for suggestions)
+    indicators: pd.DataFrame  # catalogue of the current version
+    stats: pd.DataFrame  # per indicator: n, median, q01, q99, countries
+    current: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # rows already stored
+    sovereign: int = 195
+
+    @property
+    def codes(self) -> set[str]:
+        return set(self.indicators["code"].astype(str)) if len(self.indicators) else set()
+
+
+def reference_from_store(store: DuckDBStore) -> Reference:
+    """A Reference over the store's current version."""
+    countries = store.table("countries")
+    names = store.table("country_names") if "country_names" in store.tables() else None
+    if names is None:
+        names = pd.DataFrame({"iso3": countries["iso3"], "name": countries["name_en"]})
+    matcher = CountryMatcher(names, countries["iso3"])
+    stats = store.query(
+        "SELECT indicator, count(*) AS n, median(value) AS median, quantile_cont(value, 0.01) AS q01,"
+        " quantile_cont(value, 0.99) AS q99, count(DISTINCT iso3) AS countries "
+        "FROM observations GROUP BY indicator"
+    )
+    sovereign = int(countries["sovereign"].sum()) if "sovereign" in countries.columns else 195
+    return Reference(matcher, names, store.table("indicators"), stats, None, sovereign)
+
+
+def _suggest(name: str, ref: Reference, limit: int = 3) -> list[str]:
+    """Close known names for an unmatched one ('ISO3 name')."""
+    if not name:
+        return []
+    table = ref.names.dropna(subset=["name"])
+    pool = {normalise_name(n): (i, n) for i, n in table[["iso3", "name"]].itertuples(index=False)}
+    hits = difflib.get_close_matches(normalise_name(name), list(pool), n=limit, cutoff=0.6)
+    out: list[str] = []
+    for h in hits:
+        iso3, shown = pool[h]
+        label = f"{iso3} {shown}"
+        if label not in out:
+            out.append(label)
+    return out
+
+
+def _indicator_codes(long: pd.DataFrame, ref: Reference, opts: UploadOptions) -> pd.Series:
+    """Map each distinct indicator text to a code: known code, World Bank code, known name, slug."""
+    known = ref.codes
+    by_name: dict[str, str] = {}
+    for code, en, zh in ref.indicators[["code", "name_en", "name_zh"]].itertuples(index=False):
+        for label in (en, zh):
+            if isinstance(label, str) and label.strip():
+                by_name.setdefault(_key(label), str(code))
+    mapping: dict[str, str] = {}
+    for text in pd.unique(long["indicator"].astype(str)):
+        raw = str(text).strip()
+        key = _key(raw)
+        ckey = unicodedata.normalize("NFKC", raw).casefold()
+        bare = re.sub(r"\s*\([^)]*\)\s*$", "", key)  # "GDP (current US$)" -> "gdp"
+        if raw in opts.indicator_map:
+            code = opts.indicator_map[raw]
+        elif ckey in known:
+            code = ckey
+        elif "wdi." + ckey in known:
+            code = "wdi." + ckey
+        elif key in by_name:
+            code = by_name[key]
+        elif bare in by_name:
+            code = by_name[bare]
+        elif CODE_RE.match(ckey) and "." in ckey:
+            code = ckey
+        else:
+            code = UPLOAD_PREFIX + slug(raw)
+        mapping[text] = code
+    return long["indicator"].astype(str).map(mapping)
+
+
+def _match_countries(
+    long: pd.DataFrame, ref: Reference
+) -> tuple[pd.Series, pd.Series, pd.DataFrame, list[str], list[str]]:
+    """(iso3 per row, status per row, matches table, unmatched names, aggregates)."""
+    codes = long["code"].astype(str).str.strip()
+    names = long["country"].astype(str).str.strip()
+    pairs = pd.DataFrame({"code": codes, "name": names})
+    uniq = pairs.drop_duplicates()
+    m = ref.matcher
+    result: dict[tuple[str, str], tuple[str | None, str]] = {}
+    for code, name in uniq.itertuples(index=False):
+        iso3: str | None = None
+        how = "unmatched"
+        if code:
+            iso3 = m.code(code)
+            how = "code" if iso3 == code.upper() else "alias"
+            if iso3 is None and len(code) == 2:
+                iso3, how = m.name(code.upper())
+            if iso3 is None:
+                up = code.upper()
+                if up in WB_AGGREGATE_CODES or up.startswith("OWID_") or is_aggregate(name):
+                    how = "aggregate"
+                elif name:
+                    iso3, how = m.name(name)
+                    how = f"{how} (code {code} unknown)" if iso3 else how
+                else:
+                    how = "unmatched"
+        elif name:
+            iso3, how = m.name(name)
+        result[(code, name)] = (iso3, how if iso3 or how == "aggregate" else "unmatched")
+    keys = list(zip(codes, names, strict=True))
+    iso = pd.Series([result[k][0] for k in keys], index=long.index, dtype=object)
+    status = pd.Series([result[k][1] for k in keys], index=long.index, dtype=object)
+    counts = pairs.value_counts().to_dict()
+    table = pd.DataFrame(
+        [
+            {"name": n, "code": c, "iso3": v[0], "how": v[1], "rows": int(counts.get((c, n), 0))}
+            for (c, n), v in result.items()
+            if v[0]
+        ],
+        columns=["name", "code", "iso3", "how", "rows"],
+    )
+    label = {k: (f"{k[1]} [{k[0]}]" if k[0] and k[1] else k[1] or k[0]) for k in result}
+    unmatched = sorted(label[k] for k, v in result.items() if v[1] == "unmatched" and label[k])
+    aggregates = sorted(label[k] for k, v in result.items() if v[1] == "aggregate")
+    return iso, status, table, unmatched, aggregates
+
+
+def _encoding_score(text: str, ref: Reference) -> int:
+    """How many cells of a decoded sample are known country names (to choose between encodings)."""
+    hits = 0
+    for line in text.splitlines()[:100]:
+        for cell in re.split(r"[,;\t|]", line)[:4]:
+            cell = cell.strip().strip('"')
+            if cell and ref.matcher.name(cell)[0]:
+                hits += 1
+    return hits

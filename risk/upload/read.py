@@ -1,0 +1,258 @@
+"""Reading an uploaded file: decoding, delimiter and header detection, Excel and Parquet."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import UploadError
+
+# -- constants ---------------------------------------------------------------------------
+# File types the upload accepts (the reader also sniffs the content, whatever the name says).
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet")
+LEGACY_ENCODINGS = ("cp950", "big5hkscs", "gb18030", "shift_jis", "cp1252", "latin-1")
+
+
+# -- reading --------------------------------------------------------------------------------
+@dataclass
+class RawTable:
+    """A file read as text cells: header row located, format and encoding detected."""
+
+    frame: pd.DataFrame
+    file_name: str
+    sha256: str
+    format: str  # csv, tsv, excel, parquet
+    header_row: int = 1  # 1-based row of the header in the file
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    metadata: pd.DataFrame | None = None  # an Excel sheet named metadata / indicators
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode(data: bytes, score: Callable[[str], int] | None = None) -> tuple[str, str]:
+    """(text, encoding): BOMs first, then strict UTF-8, then the legacy encoding that decodes and
+    makes the most sense (`score`, e.g. how many country names it matches; first wins a tie)."""
+    for bom, name in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(name), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = data[:200_000]
+    best: tuple[int, int, str] | None = None
+    for rank, enc in enumerate(LEGACY_ENCODINGS):
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        try:
+            data.decode(enc)  # the whole file must decode, not only its start
+        except UnicodeDecodeError:
+            continue
+        points = score(text) if score else 0
+        if best is None or (points, -rank) > (best[0], -best[1]):
+            best = (points, rank, enc)
+    if best is None:  # latin-1 decodes anything, so this is unreachable in practice
+        raise UploadError("the file's text encoding could not be recognised")
+    return data.decode(best[2]), best[2]
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the sample lines most consistently into the most fields."""
+    best, best_score = ",", -1.0
+    for delim in (",", ";", "\t", "|"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = counts.count(mode) / len(counts) * 10 + mode / 100
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _header_index(rows: list[list[str]]) -> int:
+    """Index of the header among the first rows: skip titles and notes above the table.
+
+    The header is the first row with at least two filled cells whose width matches the width most
+    rows below it share (World Bank downloads have four metadata lines above theirs).
+    """
+    filled = [sum(1 for c in r if str(c).strip()) for r in rows]
+    wide = [f for f in filled if f >= 2]
+    if not wide:
+        return 0
+    for i, r in enumerate(rows[:30]):
+        cells = [str(c).strip().casefold() for c in r]
+        if "country code" in cells and ("country name" in cells or "indicator code" in cells):
+            return i
+    body = filled[len(filled) // 4 :] or filled
+    mode = max(set(body), key=body.count)
+    for i, f in enumerate(filled[:30]):
+        if f >= 2 and f >= mode * 0.8:
+            return i
+    return 0
+
+
+def read_upload(
+    data: bytes, file_name: str, *, score: Callable[[str], int] | None = None
+) -> RawTable:
+    """Read any supported file into text cells; raise UploadError if it cannot be read at all."""
+    if not data:
+        raise UploadError("the file is empty", rows=[{"file": file_name}])
+    sha = sha256_bytes(data)
+    lower = file_name.lower()
+    try:
+        if data[:4] == b"PAR1" or lower.endswith(".parquet"):
+            return _read_parquet(data, file_name, sha)
+        if data[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm", ".xls")):
+            return _read_excel(data, file_name, sha)
+        return _read_text(data, file_name, sha, score)
+    except UploadError:
+        raise
+    except (ValueError, OSError, KeyError, IndexError, zipfile.BadZipFile, csv.Error) as exc:
+        raise UploadError(
+            f"{file_name} could not be read as CSV, Excel or Parquet: {str(exc)[:300]}"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 (third-party readers raise many types on bad bytes)
+        raise UploadError(f"{file_name} could not be read: {type(exc).__name__}") from exc
+
+
+def _read_text(
+    data: bytes, file_name: str, sha: str, score: Callable[[str], int] | None
+) -> RawTable:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UploadError(f"{file_name} is a binary file, not CSV, Excel or Parquet")
+    text, encoding = decode(data, score)
+    head_lines = text[:200_000].splitlines()[:200]
+    delim = "\t" if file_name.lower().endswith(".tsv") else _sniff_delimiter(head_lines)
+    head_rows = list(csv.reader(head_lines, delimiter=delim))
+    skip = _header_index(head_rows)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            skiprows=skip,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if match:
+            want, line, got = (int(g) for g in match.groups())
+            raise UploadError(
+                "ragged rows",
+                rows=[{"row": line + skip, "expected": want, "found": got}],
+            ) from exc
+        raise
+    except pd.errors.EmptyDataError as exc:
+        raise UploadError(f"{file_name} has no table in it") from exc
+    fmt = "tsv" if delim == "\t" else "csv"
+    return RawTable(
+        _tidy(frame), file_name, sha, fmt, skip + 1, encoding, delim, notes=_notes(skip)
+    )
+
+
+def _notes(skip: int) -> list[str]:
+    return [f"skipped {skip} lines above the header"] if skip else []
+
+
+def _read_excel(data: bytes, file_name: str, sha: str) -> RawTable:
+    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object)
+    meta = None
+    chosen = ""
+    for name in sheets:
+        if str(name).strip().casefold() in ("metadata", "indicators", "指標說明", "指标说明"):
+            meta = _sheet_frame(sheets[name])
+        elif not chosen and not sheets[name].dropna(how="all").empty:
+            chosen = str(name)
+    if not chosen:
+        raise UploadError(f"{file_name} has no sheet with data")
+    grid = sheets[chosen].dropna(how="all").dropna(axis=1, how="all")
+    rows = [[_cell(v) for v in r] for r in grid.head(200).itertuples(index=False)]
+    skip = _header_index(rows)
+    header_row = int(grid.index[skip]) + 1
+    frame = _sheet_frame(grid.iloc[skip:])
+    frame.attrs["rows"] = (grid.index[skip + 1 :] + 1).to_numpy()
+    return RawTable(
+        frame, file_name, sha, "excel", header_row, sheet=chosen, metadata=meta, notes=[]
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, pd.Timestamp | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _sheet_frame(grid: pd.DataFrame) -> pd.DataFrame:
+    """Cells as text, first row as header."""
+    grid = grid.dropna(how="all")
+    if grid.empty:
+        return pd.DataFrame()
+    header = [_cell(v) or f"column {i + 1}" for i, v in enumerate(grid.iloc[0])]
+    body = grid.iloc[1:].map(_cell)
+    body.columns = _dedupe(header)
+    return _tidy(body.reset_index(drop=True))
+
+
+def _read_parquet(data: bytes, file_name: str, sha: str) -> RawTable:
+    frame = pd.read_parquet(io.BytesIO(data))
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            frame[col] = frame[col].map(_cell)
+    frame.columns = _dedupe([str(c) for c in frame.columns])
+    return RawTable(_tidy(frame), file_name, sha, "parquet", 1)
+
+
+def _dedupe(names: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        n = str(n).strip().lstrip("\ufeff")
+        if n in seen:
+            seen[n] += 1
+            n = f"{n} ({seen[n]})"
+        else:
+            seen[n] = 0
+        out.append(n)
+    return out
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop unnamed empty columns (trailing delimiters) and strip header whitespace."""
+    frame.columns = _dedupe([str(c) for c in frame.columns])
+    drop = [
+        c
+        for c in frame.columns
+        if (c.startswith("Unnamed:") or not c) and (frame[c].astype(str).str.strip() == "").all()
+    ]
+    return frame.drop(columns=drop)

@@ -1,0 +1,272 @@
+"""Validation: a read file -> observations plus every problem found, before anything is published."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import UploadError
+from risk.upload.issues import Issue, Issues
+from risk.upload.layouts import UploadOptions, to_long
+from risk.upload.matching import (
+    Reference,
+    _encoding_score,
+    _indicator_codes,
+    _match_countries,
+    _suggest,
+)
+from risk.upload.metadata import check_metadata
+from risk.upload.read import RawTable, read_upload, sha256_bytes
+from risk.upload.report import UploadReport, _failed
+from risk.upload.values import CODE_RE, parse_values, parse_years
+
+
+def validate(
+    raw: RawTable,
+    ref: Reference,
+    options: UploadOptions | None = None,
+    metadata: pd.DataFrame | None = None,
+) -> UploadReport:
+    """Shape, match and check a read file; never raises for problems in the data itself."""
+    opts = options or UploadOptions()
+    shaped = to_long(raw, opts)
+    issues = shaped.issues
+    long = shaped.long
+    notes = list(raw.notes)
+    if raw.frame.empty:
+        issues.add(Issue("error", "file_empty"))
+    source = opts.source or f"upload:{raw.file_name}"[:120]
+    # Countries
+    iso3, status, matches, unmatched, aggregates = _match_countries(long, ref)
+    suggestions = {n: _suggest(n.split(" [")[0], ref) for n in unmatched[:200]}
+    unmatched_rows = long[status == "unmatched"]
+    blank_country = (long["country"].astype(str).str.strip() == "") & (
+        long["code"].astype(str).str.strip() == ""
+    )
+    country_col = (
+        next((c for c, r in shaped.roles.items() if r == "country"), None)
+        or next((c for c, r in shaped.roles.items() if r == "code"), None)
+        or "country"
+    )
+    shown_country = long["country"].where(
+        long["country"].astype(str).str.strip() != "", long["code"]
+    )
+    issues.add_rows(
+        "error",
+        "country_unmatched",
+        unmatched_rows[~blank_country.loc[unmatched_rows.index]],
+        country_col,
+        shown_country,
+        params=lambda i: {
+            "suggestions": ", ".join(
+                suggestions.get(str(shown_country.at[i]).strip(), [])
+                or _suggest(str(shown_country.at[i]), ref)
+            )
+            or "—"
+        },
+    )
+    issues.add_rows(
+        "error",
+        "country_blank",
+        long[blank_country & (status == "unmatched")],
+        country_col,
+        shown_country,
+    )
+    for name in aggregates:
+        issues.add(Issue("warning", "aggregate_skipped", column=country_col, value=name))
+    # Values and years
+    values, missing, invalid = parse_values(long["value"])
+    years = parse_years(long["year"])
+    year_col = next((c for c, r in shaped.roles.items() if r == "year"), None)
+    year_column = long["_col"] if year_col is None else pd.Series(year_col, index=long.index)
+    keep_country = status != "aggregate"
+    issues.add_rows(
+        "error", "value_invalid", long[invalid & keep_country], long["_col"], long["value"]
+    )
+    bad_year = years.isna() & ~missing & keep_country
+    issues.add_rows("error", "year_invalid", long[bad_year], year_column, long["year"])
+    miss = missing & keep_country & (long["value"].astype(str).str.strip() != "")
+    if miss.any():
+        issues.add_rows("warning", "value_missing", long[miss], long["_col"], long["value"])
+    this_year = date.today().year
+    future = years > this_year
+    issues.add_rows("warning", "year_future", long[future & ~missing], year_column, long["year"])
+    # Indicators
+    codes = _indicator_codes(long, ref, opts) if len(long) else pd.Series(dtype=object)
+    ind_col = next((c for c, r in shaped.roles.items() if r == "indicator"), None)
+    bad_code = ~codes.astype(str).str.match(CODE_RE.pattern) if len(long) else codes.astype(bool)
+    issues.add_rows(
+        "error",
+        "indicator_invalid",
+        long[bad_code],
+        ind_col or long["_col"],
+        codes,
+    )
+    # Publishable rows
+    good = iso3.notna() & values.notna() & years.notna() & ~bad_code
+    obs = pd.DataFrame(
+        {
+            "iso3": iso3[good].astype(str),
+            "indicator": codes[good].astype(str),
+            "year": years[good].astype("int32"),
+            "value": values[good].astype("float64"),
+            "source": source,
+            "_row": long.loc[good, "_row"],
+            "_col": long.loc[good, "_col"],
+        }
+    )
+    obs = _check_duplicates(obs, issues)
+    new_codes = sorted(set(obs["indicator"]) - ref.codes)
+    meta = check_metadata(
+        metadata
+        if metadata is not None
+        else raw.metadata
+        if raw.metadata is not None
+        else pd.DataFrame(),
+        new_codes,
+        issues,
+    )
+    _check_plausibility(obs, ref, meta, issues)
+    if obs.empty and issues.count("error") == 0:
+        issues.add(Issue("error", "no_rows"))
+    report = UploadReport(
+        file_name=raw.file_name,
+        sha256=raw.sha256,
+        format=raw.format,
+        encoding=raw.encoding,
+        layout=shaped.layout,
+        rows_read=len(raw.frame),
+        observations=obs.drop(columns=["_row", "_col"]).reset_index(drop=True),
+        matches=matches,
+        unmatched=unmatched,
+        suggestions=suggestions,
+        aggregates=aggregates,
+        new_indicators=new_codes,
+        metadata=meta,
+        issues=issues,
+        notes=notes,
+    )
+    return report
+
+
+def _check_duplicates(obs: pd.DataFrame, issues: Issues) -> pd.DataFrame:
+    """Same key twice: same value is a warning (kept once), different values an error."""
+    key = ["iso3", "indicator", "year"]
+    dup = obs.duplicated(key, keep=False)
+    if not dup.any():
+        return obs
+    group = obs[dup]
+    spread = group.groupby(key)["value"].transform(lambda s: s.nunique())
+    first_row = group.groupby(key)["_row"].transform("min")
+    conflict = group[spread > 1]
+    same = group[(spread == 1) & group.duplicated(key, keep="first")]
+    issues.add_rows(
+        "error",
+        "duplicate_conflict",
+        conflict,
+        conflict["_col"],
+        conflict["value"],
+        params=lambda i: {"first": int(first_row.at[i])},
+    )
+    issues.add_rows(
+        "warning",
+        "duplicate_same",
+        same,
+        same["_col"],
+        same["value"],
+        params=lambda i: {"first": int(first_row.at[i])},
+    )
+    keep = ~obs.index.isin(conflict.index) & ~obs.index.isin(same.index)
+    return obs[keep]
+
+
+def _check_plausibility(
+    obs: pd.DataFrame, ref: Reference, meta: pd.DataFrame, issues: Issues
+) -> None:
+    """Outliers, units that look off against current figures, and thin coverage (warnings)."""
+    if obs.empty:
+        return
+    stats = ref.stats.set_index("indicator") if len(ref.stats) else pd.DataFrame()
+    units = dict(zip(ref.indicators.get("code", []), ref.indicators.get("unit", []), strict=False))
+    units.update(dict(zip(meta["code"], meta["unit"], strict=False)))
+    for code, grp in obs.groupby("indicator", sort=True):
+        vals = grp["value"]
+        med = float(vals.median())
+        mad = float((vals - med).abs().median())
+        if code in stats.index:
+            cur = stats.loc[code]
+            cur_med = float(cur["median"])
+            lo, hi = float(cur["q01"]), float(cur["q99"])
+            span = max(hi - lo, abs(cur_med), 1e-12)
+            far = vals[(vals < lo - 2 * span) | (vals > hi + 2 * span)]
+            if cur_med and med and np.sign(cur_med) == np.sign(med):
+                ratio = abs(med / cur_med)
+                if ratio >= 50 or ratio <= 1 / 50:
+                    issues.add(
+                        Issue(
+                            "warning",
+                            "unit_suspicious",
+                            column=str(grp["_col"].iloc[0]),
+                            value=str(code),
+                            params={"ratio": f"{ratio:.3g}", "unit": units.get(code, "")},
+                        )
+                    )
+        else:
+            far = vals[(vals - med).abs() > 10 * max(mad, 1e-12)] if mad > 0 else vals.iloc[0:0]
+            countries = grp["iso3"].nunique()
+            if countries < max(10, ref.sovereign // 4):
+                issues.add(
+                    Issue(
+                        "warning",
+                        "low_coverage",
+                        column=str(grp["_col"].iloc[0]),
+                        value=str(code),
+                        params={"countries": countries, "of": ref.sovereign},
+                    )
+                )
+        unit = str(units.get(code, "")).strip()
+        percent = unit.startswith("%") or unit.startswith("percent")
+        if percent and len(vals) >= 5 and vals.abs().max() <= 1.0:
+            issues.add(
+                Issue("warning", "share_not_percent", value=str(code), params={"unit": unit})
+            )
+        if len(far):
+            rows = grp.loc[far.index]
+            issues.add_rows("warning", "outlier", rows, rows["_col"], rows["value"])
+
+
+# -- the whole chain -------------------------------------------------------------------------
+def check_upload(
+    data: bytes,
+    file_name: str,
+    ref: Reference,
+    options: UploadOptions | None = None,
+    metadata: pd.DataFrame | None = None,
+) -> UploadReport:
+    """Read and validate a file; a file that cannot be read gives a report with one error."""
+
+    def score(text: str) -> int:
+        return _encoding_score(text, ref)
+
+    try:
+        raw = read_upload(data, file_name, score=score)
+    except UploadError as exc:
+        issues = Issues()
+        row = exc.rows[0] if exc.rows else {}
+        if exc.message == "ragged rows":
+            issues.add(
+                Issue(
+                    "error",
+                    "file_ragged",
+                    row=int(row["row"]),
+                    params={"expected": row["expected"], "found": row["found"]},
+                )
+            )
+        elif exc.message.startswith("the file is empty"):
+            issues.add(Issue("error", "file_empty"))
+        else:
+            issues.add(Issue("error", "file_unreadable", params={"detail": exc.message}))
+        return _failed(file_name, sha256_bytes(data), issues)
+    return validate(raw, ref, options, metadata)
