@@ -7,16 +7,14 @@ from risk.cells import safe_csv
 from risk.errors import RiskError
 from risk.i18n import colon, t
 from risk.present.data import diff_summary, versions_table
-from risk.upload.layouts import UploadOptions
-from risk.upload.matching import reference_from_store
-from risk.upload.metadata import framework_rows, metadata_template
+from risk.upload.metadata import metadata_template
 from risk.upload.publish import publish_report
 from risk.upload.read import UPLOAD_TYPES, sha256_bytes
-from risk.upload.validate import check_upload
-from ui import state
+from risk.upload.refresh import RefreshResult, refresh_message, refresh_worldbank
+from ui import cache, state
 
 lang = state.lang()
-store = state.store()
+store = cache.store()
 editor, author = state.data_access(lang)
 
 st.title(t("data.title", lang))
@@ -25,30 +23,6 @@ st.markdown(f"{t('data.current_version', lang)}{colon(lang)}`{store.data_version
 pinned = state.pinned_version()
 if pinned and pinned != store.data_version:
     st.info(t("data.viewing_version", lang, version=pinned))
-
-
-@st.cache_data(show_spinner=True, max_entries=8)
-def _check(_data: bytes, sha: str, name: str, opts: tuple, meta_json: str, version: str):  # type: ignore[no-untyped-def]
-    meta = metadata_template([], meta_json, keep_all=True) if meta_json else None
-    options = UploadOptions(indicator=opts[0] or None, year=opts[1])
-    return check_upload(_data, name, _reference(version), options, meta)
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _reference(version: str):  # type: ignore[no-untyped-def]
-    return reference_from_store(store)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _diff(a: str, b: str) -> pd.DataFrame:
-    return store.diff(a, b)
-
-
-@st.cache_data(show_spinner=True, max_entries=8)
-def _movers(_report, sha: str, meta_json: str, version: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    from risk.upload.preview import preview_movers
-
-    return preview_movers(store, _report.observations, framework_rows(_report.metadata))
 
 
 def _cols(df: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +56,7 @@ with upload_tab:
             sha = sha256_bytes(data)
             meta_json = st.session_state.get("data_meta_json", "")
             opts = (indicator.strip(), int(year) if year else None)
-            report = _check(data, sha, file.name, opts, meta_json, store.data_version)
+            report = cache.checked_upload(data, sha, file.name, opts, meta_json, store.data_version)
             st.subheader(t("data.report.header", lang))
             st.write(report.summary_text(lang))
             (st.success if report.ok else st.error)(
@@ -120,7 +94,7 @@ with upload_tab:
             if report.ok:
                 st.subheader(t("data.preview.header", lang))
                 try:
-                    movers = _movers(report, sha, meta_json, store.data_version)
+                    movers = cache.movers(report, sha, meta_json, store.data_version)
                     if movers.empty:
                         st.caption(t("data.preview.none", lang))
                     else:
@@ -162,7 +136,7 @@ with versions_tab:
     d1, d2 = st.columns(2)
     a = d1.selectbox(t("data.diff.from", lang), ids, index=min(1, len(ids) - 1), key="data_diff_a")
     b = d2.selectbox(t("data.diff.to", lang), ids, index=0, key="data_diff_b")
-    diff = _diff(a, b)
+    diff = cache.diff(a, b)
     if diff.empty:
         st.caption(t("data.diff.same", lang))
     else:
@@ -172,12 +146,10 @@ with versions_tab:
 with refresh_tab:
     st.caption(t("data.refresh.help", lang))
     if editor and st.button(t("data.refresh.button", lang), key="data_refresh"):
-        from risk.upload.refresh import refresh_message, refresh_worldbank
-
         with st.spinner(t("data.refresh.button", lang)):
             try:
-                result = refresh_worldbank(store, author=author)
+                outcome: RefreshResult | RiskError = refresh_worldbank(store, author=author)
             except RiskError as exc:
-                result = exc
-        ok, message = refresh_message(result, lang)
+                outcome = exc
+        ok, message = refresh_message(outcome, lang)
         (st.success if ok else st.warning)(message)

@@ -4,15 +4,15 @@ from datetime import date
 
 import streamlit as st
 
-from risk.present import methodology as m
 from risk.framework import PILLARS
 from risk.i18n import colon, t
+from risk.present import methodology as m
 from risk.spec import AGGREGATIONS, NORMALISATIONS, ScoreSpec
-from ui import state
+from ui import cache, state
 
 lang = state.lang()
-store = state.store()
-eng = state.engine(store.data_version)
+store = cache.store()
+eng = cache.engine(store.data_version)
 fw = eng.framework
 
 st.title(t("method.title", lang))

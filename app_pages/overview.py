@@ -6,7 +6,8 @@ import streamlit as st
 
 from risk.filters import apply_filters
 from risk.framework import PILLARS
-from risk.i18n import t
+from risk.i18n import name_column, t
+from risk.paths import DATASETS_DIR
 from risk.present.exports import MIME as EXPORT_MIME
 from risk.present.exports import export_file_name, ranking_bytes
 from risk.present.maps import COUNTRY_LAYER_ID, overview_deck
@@ -21,11 +22,11 @@ from risk.present.overview import (
     tooltip_text,
 )
 from risk.share import save_view
-from ui import state, view
+from ui import cache, state, view
 
 lang = state.lang()
-store = state.store()
-countries = state.table("countries", store.data_version)
+store = cache.store()
+countries = cache.table("countries", store.data_version)
 warnings = view.init_view()
 
 view.weight_controls(lang)
@@ -45,22 +46,20 @@ if version != store.data_version:
     if right.button(t("overview.use_current", lang), key="use_current"):
         st.session_state["_pinned"] = None
         st.rerun()
-ranked, score_warnings = state.scores(current.spec.to_json(), version)
+ranked, score_warnings = cache.scores(current.spec.to_json(), version)
 shown = apply_filters(store, ranked, current.filters)
 
 # -- map -----------------------------------------------------------------------------------
 props, lo, hi = map_properties(ranked, countries, current.metric, set(shown["iso3"]), lang)
 layers = set(current.layers)
 deck = overview_deck(
-    state.geometry(),
+    cache.geometry(),
     props,
     tooltip_text(current.metric, lang),
     arcs=arcs(shown, countries, current.top_n) if "arcs" in layers else None,
-    cloud=state.table("cloud_regions", version) if "cloud" in layers else None,
-    landings=state.table("landing_points", version) if "landings" in layers else None,
-    cables=state.geometry(str(state.DATASETS_DIR / "cables.geojson"))
-    if "cables" in layers
-    else None,
+    cloud=cache.table("cloud_regions", version) if "cloud" in layers else None,
+    landings=cache.table("landing_points", version) if "landings" in layers else None,
+    cables=cache.geometry(str(DATASETS_DIR / "cables.geojson")) if "cables" in layers else None,
 )
 event = st.pydeck_chart(
     deck, key="overview_map", on_select="rerun", selection_mode="single-object", height=540
@@ -81,9 +80,7 @@ if extra := layer_legend(layers, lang):
 
 if current.selected:
     row = ranked[ranked["iso3"] == current.selected]
-    name = countries.set_index("iso3").loc[
-        current.selected, "name_zh_tw" if lang == "zh-TW" else "name_en"
-    ]
+    name = countries.set_index("iso3").loc[current.selected, name_column(lang)]
     c1, c2, c3 = st.columns([3, 2, 1])
     c1.markdown(f"**{t('overview.selected', lang, name=name)}**")
     query = view.publish(current)
@@ -166,7 +163,7 @@ with st.expander(t("export.title", lang)):
     for col, fmt in zip(st.columns(2), ("csv", "xlsx"), strict=True):
         col.download_button(
             t(f"export.{fmt}", lang),
-            data=partial(ranking_bytes, state.engine(version), current.spec, fmt),
+            data=partial(ranking_bytes, cache.engine(version), current.spec, fmt),
             file_name=export_file_name(current.spec, version, fmt),
             mime=EXPORT_MIME[fmt],
             key=f"export_{fmt}",

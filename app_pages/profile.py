@@ -6,7 +6,7 @@ import streamlit as st
 
 from risk.framework import PILLARS
 from risk.gates import reason_label
-from risk.i18n import colon, t
+from risk.i18n import colon, name_column, t
 from risk.ingest.sources import publisher_of
 from risk.present.brief import MIME, brief, brief_file_name
 from risk.present.charts import pillar_chart, series_chart
@@ -14,14 +14,14 @@ from risk.present.maps import locator_deck
 from risk.present.overview import layer_legend, legend_html
 from risk.present.profile import TABLES, build_profile
 from risk.text import fmt_number, md_text
-from ui import state, view
+from ui import cache, state, view
 
 lang = state.lang()
-store = state.store()
+store = cache.store()
 scored = view.scored_view(lang)
 shared, version, result = scored.shared, scored.version, scored.result
 names, options = scored.names, scored.options
-tables = {name: state.table(name, version) for name in TABLES}
+tables = {name: cache.table(name, version) for name in TABLES}
 
 
 def _pick() -> None:
@@ -180,9 +180,9 @@ _table(right, profile.landings, "landing_table")
 if not (profile.cloud.empty and profile.landings.empty):
     here = {k: tables[k] for k in ("cloud_regions", "landing_points") if tables.get(k) is not None}
     points = {k: v[v["iso3"] == selected] for k, v in here.items()}
-    labels_by_iso3 = tables["countries"][["iso3", "name_zh_tw" if lang != "en" else "name_en"]]
+    labels_by_iso3 = tables["countries"][["iso3", name_column(lang)]]
     deck = locator_deck(
-        state.geometry(),
+        cache.geometry(),
         selected,
         labels_by_iso3.set_axis(["iso3", "name"], axis=1),
         cloud=points.get("cloud_regions"),

@@ -1,12 +1,13 @@
 """Scenarios and allocation: what-ifs on the scorer's inputs, rank changes, and a risk-limited
 split of a budget across a shortlist. Every choice lives in the URL."""
 
-import pandas as pd
+from typing import Any
+
 import streamlit as st
 
 from risk.errors import RiskError
 from risk.gates import reason_label
-from risk.i18n import t
+from risk.i18n import name_column, t
 from risk.present.maps import country_deck
 from risk.present.overview import legend_html
 from risk.present.scenarios import (
@@ -16,38 +17,26 @@ from risk.present.scenarios import (
     scenario_label,
     state_table,
 )
-from risk.scenarios.kinds import parse_scenarios, scenarios_text
-from risk.scenarios.runs import change_counts, movers, run
-from risk.scenarios.shortlist import allocation_inputs, top_eligible
+from risk.scenarios.kinds import scenarios_text
+from risk.scenarios.runs import change_counts, movers
+from risk.scenarios.shortlist import top_eligible
 from risk.scenarios.view import QUERY_KEYS, ScenarioView, view_from_widgets, widget_state
 from risk.share import from_query, to_query
 from risk.spec import ScoreSpec
-from ui import state, view
+from ui import cache, state, view
 from ui.scenario_controls import ScenarioChoices
 
 lang = state.lang()
-version = state.store().data_version
-countries = state.table("countries", version)
+version = cache.store().data_version
+countries = cache.table("countries", version)
 warnings = view.init_view()  # the shared view (weights, methods, date) comes from the URL
 shared, bad_link = from_query(st.query_params.to_dict(), ScoreSpec.from_preset("balanced"))
 shared = shared.replace(lang=lang, spec=shared.spec.replace(data_version=version))
 warnings += bad_link
 spec_json = shared.spec.to_json()
-NAME = "name_zh_tw" if lang != "en" else "name_en"
+NAME = name_column(lang)
 names = dict(zip(countries["iso3"], countries[NAME], strict=True))
 ss = st.session_state
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def rank_changes(spec_json: str, data_version: str, sc: str) -> tuple[pd.DataFrame, list[str]]:
-    res = run(state.engine(data_version), ScoreSpec.from_json(spec_json), parse_scenarios(sc))
-    return res.table, list(res.notes)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def draws(spec_json: str, data_version: str, sc: str, shortlist: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    eng, spec = state.engine(data_version), ScoreSpec.from_json(spec_json)
-    return allocation_inputs(eng, spec, parse_scenarios(sc), list(shortlist))
 
 
 # Seed the widgets from the URL (or, after a page switch, from this session's last view).
@@ -72,7 +61,7 @@ choices.scenario_controls()
 current = view_from_widgets(ss)
 sc_text = scenarios_text(current.scenarios)
 try:
-    table, _ = rank_changes(spec_json, version, sc_text)
+    table, _ = cache.rank_changes(spec_json, version, sc_text)
     table = table.copy()
 except RiskError as exc:
     st.error(t("sc.error", lang, detail=str(exc)))
@@ -80,7 +69,9 @@ except RiskError as exc:
 cols = {NAME: "name", "iso3": "iso3", "rank_before": "rank_before", "rank": "rank",
         "rank_change": "rank_change", "score_before": "score_before", "score": "score",
         "reason": "reason"}  # fmt: skip
-headers = {c: t(f"sc.col.{c}", lang) if c != "iso3" else "ISO3" for c in cols.values()}
+headers: dict[str, Any] = {
+    c: t(f"sc.col.{c}", lang) if c != "iso3" else "ISO3" for c in cols.values()
+}
 for c in ("score_before", "score"):  # one decimal, as on the overview
     headers[c] = st.column_config.NumberColumn(t(f"sc.col.{c}", lang), format="%.1f")
 if not current.scenarios:
@@ -96,7 +87,7 @@ else:
     st.dataframe(moved, hide_index=True, key=state.lang_key("sc_movers"), column_config=headers)
     st.subheader(t("sc.map", lang))
     deck = country_deck(
-        state.geometry(), map_properties(table, lang), "{name} ({iso3})\n{change_text}"
+        cache.geometry(), map_properties(table, lang), "{name} ({iso3})\n{change_text}"
     )
     st.pydeck_chart(deck, key="sc_map", height=460)
     st.markdown(legend_html(t("sc.map", lang), change_legend(lang), lang), unsafe_allow_html=True)
@@ -113,7 +104,7 @@ choices.allocation_controls(ranked)
 current = view_from_widgets(ss)
 shortlist = current.shortlist or tuple(ranked[: current.top_n])
 try:
-    inputs, today_in = (draws(spec_json, version, s, shortlist) for s in (sc_text, ""))
+    inputs, today_in = (cache.draws(spec_json, version, s, shortlist) for s in (sc_text, ""))
     results = [i.allocate(current.budget, current.limits) for i in (inputs, today_in)]
 except RiskError as exc:
     st.error(t("sc.alloc.error", lang, detail=str(exc)))
@@ -132,11 +123,13 @@ if results:
     frame = allocation_frame(result, today, inputs, lang)
     frame["iso3"] = frame["iso3"].map(choices.label)
     frame["region"] = frame["region"].map(lambda r: t(f"region.{r}", lang))
-    col_labels = {c: t(f"sc.col.{'name' if c == 'iso3' else c}", lang) for c in frame.columns}
+    col_labels: dict[str, Any] = {
+        c: t(f"sc.col.{'name' if c == 'iso3' else c}", lang) for c in frame.columns
+    }
     # scores to one decimal, as in the metrics above; money to two, shares to one
     digits = {"financial": 1, "amount_today": 2, "amount": 2, "share": 1}
-    for col, n in digits.items():
-        col_labels[col] = st.column_config.NumberColumn(col_labels[col], format=f"%.{n}f")
+    for key, n in digits.items():
+        col_labels[key] = st.column_config.NumberColumn(col_labels[key], format=f"%.{n}f")
     st.dataframe(
         frame,
         hide_index=True,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from risk.framework import PILLARS
 from risk.share import BLOC_FILTERS, TAIWAN_FILTERS, Filters
-from risk.store.protocol import quote_ident
+from risk.store.protocol import ReadStore, quote_ident
 
 
 def filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
@@ -104,7 +104,7 @@ _INDEXES: dict[str, FilterIndex] = {}
 _INDEX_LOCK = threading.Lock()
 
 
-def filter_index(store: Any) -> FilterIndex:
+def filter_index(store: ReadStore) -> FilterIndex:
     """The filter index for the store's current data version (built once per version)."""
     version = str(store.data_version)
     with _INDEX_LOCK:
@@ -116,6 +116,6 @@ def filter_index(store: Any) -> FilterIndex:
         return index
 
 
-def apply_filters(store: Any, scores: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+def apply_filters(store: ReadStore, scores: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The rows of `scores` whose country passes every filter, in the same order."""
     return filter_index(store).apply(scores, filters)

@@ -62,3 +62,23 @@ def unit_label(unit: str, lang: str = DEFAULT_LANG) -> str:
 def colon(lang: str = DEFAULT_LANG) -> str:
     """The colon after a label: full width in Chinese, ": " in English."""
     return ": " if normalise_lang(lang) == "en" else "："
+
+
+COUNTRY = "country"
+INDICATOR = "indicator"
+_NAME_COLUMNS = {
+    COUNTRY: {"zh-TW": "name_zh_tw", "en": "name_en"},
+    INDICATOR: {"zh-TW": "name_zh", "en": "name_en"},
+}
+
+
+def name_column(lang: str, kind: str = COUNTRY) -> str:
+    """The column that holds a country's (or an indicator's) name in `lang`: the one place this is
+    decided (countries carry `name_zh_tw`, indicators `name_zh`)."""
+    return _NAME_COLUMNS[kind][normalise_lang(lang)]
+
+
+def other_name_column(lang: str, kind: str = COUNTRY) -> str:
+    """The name column of the other language (shown beside the first, e.g. in search)."""
+    other = "zh-TW" if normalise_lang(lang) == "en" else "en"
+    return _NAME_COLUMNS[kind][other]

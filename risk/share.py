@@ -18,6 +18,7 @@ from risk.errors import RiskError, SpecError
 from risk.framework import PILLARS
 from risk.i18n import normalise_lang
 from risk.spec import ScoreSpec
+from risk.store.protocol import Store
 
 METRICS: tuple[str, ...] = ("score", *PILLARS, "rank_change")
 LAYERS: tuple[str, ...] = ("arcs", "cloud", "landings", "cables")
@@ -211,28 +212,17 @@ def view_id(query: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
-def save_view(store: Any, query: Mapping[str, str]) -> str:
+def save_view(store: Store, query: Mapping[str, str]) -> str:
     """Store a view's query parameters under a short id (idempotent) and return the id."""
     params = {k: v for k, v in query.items() if k != "view"}
     vid = view_id(params)
-    payload = json.dumps(params, ensure_ascii=False, sort_keys=True)
-    with store.cursor() as cur:
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS saved_views (id VARCHAR PRIMARY KEY, params VARCHAR NOT NULL)"
-        )
-        cur.execute(
-            "INSERT INTO saved_views VALUES (?, ?) ON CONFLICT (id) DO NOTHING", [vid, payload]
-        )
+    store.put_view(vid, json.dumps(params, ensure_ascii=False, sort_keys=True))
     return vid
 
 
-def load_view(store: Any, vid: str) -> dict[str, str]:
+def load_view(store: Store, vid: str) -> dict[str, str]:
     """The query parameters saved under `vid`; RiskError if there is no such view."""
-    with store.cursor() as cur:
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS saved_views (id VARCHAR PRIMARY KEY, params VARCHAR NOT NULL)"
-        )
-        row = cur.execute("SELECT params FROM saved_views WHERE id = ?", [vid]).fetchone()
-    if row is None:
+    payload = store.get_view(vid)
+    if payload is None:
         raise RiskError(f"no saved view {vid!r}")
-    return dict(json.loads(row[0]))
+    return dict(json.loads(payload))

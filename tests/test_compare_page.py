@@ -11,23 +11,9 @@ from risk.present.compare import compare_indicators
 from risk.scoring.engine import engine_for
 from risk.share import from_query
 from risk.store.embedded import open_store
+from tests.support import open_app, query
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _compare(params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("app_pages/compare.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def _query(at: AppTest) -> dict[str, str]:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def _frame(at: AppTest, column: str):  # type: ignore[no-untyped-def]
@@ -35,11 +21,11 @@ def _frame(at: AppTest, column: str):  # type: ignore[no-untyped-def]
 
 
 def test_compare_from_the_url(datasets_dir: Path, data_dir: Path) -> None:
-    at = _compare({"compare": "SAU,ARE,IND", "lang": "en"})
+    at = open_app("compare", {"compare": "SAU,ARE,IND", "lang": "en"})
     assert at.multiselect(key="compare_set").value == ["SAU", "ARE", "IND"]
     summary = _frame(at, "interval")
     assert summary["iso3"].tolist() == ["SAU", "ARE", "IND"]
-    view, _ = from_query(_query(at))
+    view, _ = from_query(query(at))
     result = engine_for(open_store()).score(view.spec)
     row = result.table.set_index("iso3").loc["ARE"]
     interval = summary.set_index("iso3").loc["ARE", "interval"]
@@ -51,28 +37,28 @@ def test_compare_from_the_url(datasets_dir: Path, data_dir: Path) -> None:
     reasons = _frame(at, "difference")
     assert len(reasons) >= 2 and (reasons["difference"] > 0).all()
     assert at.get("vega_lite_chart")  # the pillars chart
-    assert _query(at)["compare"] == "SAU,ARE,IND"
+    assert query(at)["compare"] == "SAU,ARE,IND"
 
 
 def test_changing_the_set_updates_the_url(datasets_dir: Path, data_dir: Path) -> None:
-    at = _compare({"compare": "SAU,ARE", "lang": "en"})
+    at = open_app("compare", {"compare": "SAU,ARE", "lang": "en"})
     at.multiselect(key="compare_set").select("JPN").run()
     assert not at.exception
-    assert _query(at)["compare"] == "SAU,ARE,JPN"
+    assert query(at)["compare"] == "SAU,ARE,JPN"
     assert _frame(at, "interval")["iso3"].tolist() == ["SAU", "ARE", "JPN"]
     at.multiselect(key="compare_set").unselect("SAU").unselect("ARE").run()
-    assert _query(at)["compare"] == "JPN"
+    assert query(at)["compare"] == "JPN"
     assert any("Choose 2 to 5" in i.value for i in at.info)
 
 
 def test_bad_codes_and_too_many_are_dropped(datasets_dir: Path, data_dir: Path) -> None:
-    at = _compare({"compare": "XXX,SAU,ARE,IND,JPN,DEU,FRA", "lang": "zh-TW"})
+    at = open_app("compare", {"compare": "XXX,SAU,ARE,IND,JPN,DEU,FRA", "lang": "zh-TW"})
     assert at.multiselect(key="compare_set").value == ["SAU", "ARE", "IND", "JPN"]
     assert _frame(at, "interval")["iso3"].tolist() == ["SAU", "ARE", "IND", "JPN"]
 
 
 def test_profile_links_for_each_compared_country(datasets_dir: Path, data_dir: Path) -> None:
-    at = _compare({"compare": "SAU,ARE", "lang": "en"})
+    at = open_app("compare", {"compare": "SAU,ARE", "lang": "en"})
     links = [p.proto for p in at.get("page_link")]
     profiles = [p for p in links if p.page == "profile"]
     assert ["country=SAU" in p.query_string for p in profiles] == [True, False]

@@ -10,25 +10,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from risk.store.embedded import open_store
+from tests.support import UPLOAD_META
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = b"country,indicator,year,value\nJapan,wgi.ge,2024,1.9\nChile,upload.parks,2024,3\n"
 BAD = b"country,indicator,year,value\nAtlantis,wgi.ge,2024,1\nJapan,wgi.ge,2024,<b>x</b>\n"
-META = [
-    {
-        "code": "upload.parks",
-        "name_en": "AI parks",
-        "name_zh": "AI 園區",
-        "unit": "count",
-        "pillar": "compute_demand",
-        "direction": "1",
-        "weight": "1",
-        "source": "Ministry",
-        "licence": "CC BY 4.0",
-        "year": "2024",
-        "description": "",
-    }
-]
+META = [{**UPLOAD_META, "description": ""}]
 
 
 @pytest.fixture(autouse=True)

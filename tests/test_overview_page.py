@@ -13,6 +13,7 @@ from risk.scoring.result import result_table
 from risk.share import from_query
 from risk.spec import ScoreSpec
 from risk.store.embedded import open_store
+from tests.support import query as url_query
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,10 +30,6 @@ def _table(at: AppTest) -> pd.DataFrame:
     return at.dataframe[0].value
 
 
-def _query(at: AppTest) -> dict[str, str]:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
-
-
 def test_weight_change_reorders_as_the_scorer_says(datasets_dir: Path, data_dir: Path) -> None:
     at = _app()
     before = _table(at)["iso3"].tolist()[:10]
@@ -45,7 +42,7 @@ def test_weight_change_reorders_as_the_scorer_says(datasets_dir: Path, data_dir:
     assert at.session_state["preset"] == "custom"
     after = _table(at)["iso3"].tolist()[:10]
     # the scorer, called directly with the spec the URL now carries, gives the same order
-    view, warnings = from_query(_query(at))
+    view, warnings = from_query(url_query(at))
     assert warnings == []
     expected = result_table(engine_for(open_store()).score(view.spec))
     assert after == expected[expected["eligible"]]["iso3"].tolist()[:10]
@@ -60,7 +57,7 @@ def test_preset_sets_weights(datasets_dir: Path, data_dir: Path) -> None:
         for p in ("gov_support", "compute_demand", "alignment", "financial")
     ]
     assert sum(weights) == 100 and weights[1] == max(weights)
-    assert from_query(_query(at))[0].spec.preset == "cloud"
+    assert from_query(url_query(at))[0].spec.preset == "cloud"
 
 
 @pytest.mark.parametrize(
@@ -102,13 +99,13 @@ def test_query_parameters_round_trip(datasets_dir: Path, data_dir: Path) -> None
     at.slider(key="w_financial").set_value(55).run()
     at.multiselect(key="f_region").set_value(["Europe"]).run()
     at.selectbox(key="metric").set_value("alignment").run()
-    query = _query(at)
+    query = url_query(at)
     top = _table(at)["iso3"].tolist()[:10]
     fresh = _app(query)
     assert _table(fresh)["iso3"].tolist()[:10] == top
     assert fresh.session_state["w_financial"] == 55
     assert fresh.session_state["metric"] == "alignment"
-    assert _query(fresh) == query
+    assert url_query(fresh) == query
     deck_a = at.get("deck_gl_json_chart")[0].proto.json
     deck_b = fresh.get("deck_gl_json_chart")[0].proto.json
     assert deck_a == deck_b  # same map colouring
@@ -140,7 +137,7 @@ def test_simulated_map_pick_selects_country(datasets_dir: Path, data_dir: Path) 
     at.run()
     assert not at.exception
     assert at.session_state["selected"] == "VNM"
-    assert _query(at)["country"] == "VNM"
+    assert url_query(at)["country"] == "VNM"
     assert any("越南" in m.value for m in at.markdown)
 
 
@@ -158,7 +155,7 @@ def test_switching_pages_keeps_the_view_and_language(datasets_dir: Path, data_di
     at.slider(key="w_alignment").set_value(60).run()
     at.multiselect(key="f_region").set_value(["Asia"]).run()
     top = _table(at)["iso3"].tolist()[:10]
-    query = _query(at)
+    query = url_query(at)
     at.switch_page("app_pages/methodology.py").run()
     assert not at.exception
     assert at.session_state["lang"] == "en"
@@ -166,14 +163,14 @@ def test_switching_pages_keeps_the_view_and_language(datasets_dir: Path, data_di
     assert at.session_state["lang"] == "en"
     assert at.session_state["w_alignment"] == 60
     assert _table(at)["iso3"].tolist()[:10] == top
-    assert _query(at) == query
+    assert url_query(at) == query
 
 
 def test_link_pinned_to_a_version_keeps_showing_it(datasets_dir: Path, data_dir: Path) -> None:
     from risk.store.embedded import open_store
 
     at = _app()
-    old_query = _query(at)
+    old_query = url_query(at)
     old_top = _table(at)["iso3"].tolist()[:10]
     store = open_store()
     old_version = store.data_version

@@ -11,23 +11,9 @@ from risk.framework import load_framework
 from risk.scoring.engine import engine_for
 from risk.share import from_query
 from risk.store.embedded import open_store
+from tests.support import open_app, query
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _profile(params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("app_pages/profile.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def _query(at: AppTest) -> dict[str, str]:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def _indicator_table(at: AppTest):  # type: ignore[no-untyped-def]
@@ -37,7 +23,7 @@ def _indicator_table(at: AppTest):  # type: ignore[no-untyped-def]
 def test_profile_from_the_url_shows_every_indicator_and_the_interval(
     datasets_dir: Path, data_dir: Path
 ) -> None:
-    at = _profile({"country": "SAU", "lang": "en"})
+    at = open_app("profile", {"country": "SAU", "lang": "en"})
     assert "Saudi Arabia" in at.header[0].value and "沙烏地阿拉伯" in at.header[0].value
     table = _indicator_table(at)
     codes = load_framework().indicators["code"].tolist()
@@ -45,12 +31,12 @@ def test_profile_from_the_url_shows_every_indicator_and_the_interval(
     assert {"value", "unit", "year", "normalised", "percentile", "imputed", "source"} <= set(
         table.columns
     )
-    view, _ = from_query(_query(at))
+    view, _ = from_query(query(at))
     row = engine_for(open_store()).score(view.spec).table.set_index("iso3").loc["SAU"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["90% rank interval"] == f"{int(row['rank_p05'])}–{int(row['rank_p95'])}"
     assert metrics["Index score"] == f"{row['score']:.1f}"
-    assert _query(at)["country"] == "SAU"
+    assert query(at)["country"] == "SAU"
     assert [b.proto.label for b in at.get("download_button")] == [
         "Download one-page brief (PDF)",
         "Download one-page brief (PNG)",
@@ -62,7 +48,7 @@ def test_imputed_data_is_flagged(datasets_dir: Path, data_dir: Path) -> None:
     table = result.table
     code = table[(table["imputed"] > 0) & table["eligible"]]["iso3"].iloc[0]
     n = int(table.set_index("iso3").loc[code, "imputed"])
-    at = _profile({"country": code, "lang": "en"})
+    at = open_app("profile", {"country": code, "lang": "en"})
     assert any(f"Imputed indicators: {n} " in w.value for w in at.warning)
     flagged = _indicator_table(at)
     assert int(flagged["imputed"].sum()) == n
@@ -75,21 +61,21 @@ def test_choosing_a_country_updates_the_url_and_keeps_the_weights(
     at.query_params["lang"] = "zh-TW"
     at.run()
     at.slider(key="w_alignment").set_value(55).run()
-    spec_before = _query(at)["spec"]
+    spec_before = query(at)["spec"]
     at.switch_page("app_pages/profile.py").run()
     assert not at.exception
     assert any("請從上方選擇國家" in i.value for i in at.info)
     at.selectbox(key="profile_country").set_value("JPN").run()
     assert not at.exception, [e.message for e in at.exception]
     assert "日本" in at.header[0].value
-    q = _query(at)
+    q = query(at)
     assert q["country"] == "JPN" and q["spec"] == spec_before
     at.selectbox(key="profile_country").set_value("KOR").run()
-    assert _query(at)["country"] == "KOR" and "KOR" in at.header[0].value
+    assert query(at)["country"] == "KOR" and "KOR" in at.header[0].value
 
 
 def test_links_back_and_to_compare_carry_the_view(datasets_dir: Path, data_dir: Path) -> None:
-    at = _profile({"country": "IND", "compare": "SAU,ARE", "lang": "en"})
+    at = open_app("profile", {"country": "IND", "compare": "SAU,ARE", "lang": "en"})
     back, to_compare = (p.proto for p in at.get("page_link"))
     assert back.label.startswith("←") and back.page in ("", "overview")
     assert "country=IND" in back.query_string and "spec=s1." in back.query_string
@@ -100,19 +86,19 @@ def test_links_back_and_to_compare_carry_the_view(datasets_dir: Path, data_dir: 
 
 @pytest.mark.parametrize("code", ["CHN", "TWN"])
 def test_ineligible_and_home_profiles(code: str, datasets_dir: Path, data_dir: Path) -> None:
-    at = _profile({"country": code, "lang": "en"})
+    at = open_app("profile", {"country": code, "lang": "en"})
     assert at.error and "Ineligible" in at.error[0].value
 
 
 def test_locator_map_of_cloud_regions_and_landings(datasets_dir: Path, data_dir: Path) -> None:
     import json
 
-    at = _profile({"country": "KOR", "lang": "en"})
+    at = open_app("profile", {"country": "KOR", "lang": "en"})
     decks = [json.loads(d.proto.json) for d in at.get("deck_gl_json_chart")]
     assert len(decks) == 1
     layers = {layer["id"]: layer for layer in decks[0]["layers"]}
     assert layers["cloud"]["data"] and layers["landings"]["data"]
     # only Korea's own points
     assert all(120 < p["lon"] < 135 for p in layers["cloud"]["data"] + layers["landings"]["data"])
-    landlocked = _profile({"country": "MNG", "lang": "en"})
+    landlocked = open_app("profile", {"country": "MNG", "lang": "en"})
     assert not landlocked.get("deck_gl_json_chart")  # nothing to show: no map

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.support import frame_with
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = "JPN,DEU,IND,VNM,SGP,ARE,SAU,GBR"
@@ -24,14 +25,6 @@ def open_page(lang: str = "en", **params: str) -> AppTest:
         at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
-
-
-def frame_with(at: AppTest, column: str) -> pd.DataFrame:
-    """The first dataframe on the page that has `column` (AppTest does not expose their keys)."""
-    for df in at.dataframe:
-        if column in df.value.columns:
-            return df.value
-    raise AssertionError(f"no table with a {column!r} column")
 
 
 def query(at: AppTest) -> dict[str, str]:

@@ -32,24 +32,10 @@ from risk.upload.metadata import catalogue_rows, framework_rows
 from risk.upload.publish import publish_report
 from risk.upload.validate import check_upload
 from risk.upload.values import parse_values, parse_years
+from tests.support import UPLOAD_META
 
 ROOT = Path(__file__).resolve().parent.parent
-META = pd.DataFrame(
-    [
-        {
-            "code": "upload.parks",
-            "name_en": "AI parks",
-            "name_zh": "AI 園區",
-            "unit": "count",
-            "pillar": "compute_demand",
-            "direction": "1",
-            "weight": "1",
-            "source": "Ministry",
-            "licence": "CC BY 4.0",
-            "year": "2024",
-        }
-    ]
-)
+META = pd.DataFrame([UPLOAD_META])
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,14 @@
-"""Session state, caching and the shared sidebar. Session state holds user choices, never datasets;
-cached resources are keyed by data version and path."""
+"""Session state and the shared sidebar. Session state holds user choices, never datasets; the caches
+are in `ui.cache`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from risk.geo import load_geometry
 from risk.i18n import DEFAULT_LANG, LANGS, colon, normalise_lang, t
-from risk.paths import DATASETS_DIR
-from risk.store.embedded import DuckDBStore, open_store
+from ui import cache
 
 
 class Keys:
@@ -92,57 +89,18 @@ def language_selector() -> str:
     return current
 
 
-def store() -> DuckDBStore:
-    """The store of this process's data directory ($RISK_DATA_DIR); `open_store` keeps one per path."""
-    return open_store()
-
-
-@st.cache_data(show_spinner=False)
-def table(name: str, data_version: str) -> pd.DataFrame:
-    """A whole table from the store, cached per data version."""
-    return store().table(name, data_version)
-
-
-@st.cache_resource(show_spinner=False)
-def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict:
-    """A GeoJSON file, parsed once per process and shared (callers must not mutate it)."""
-    return load_geometry(Path(path))
-
-
 def sidebar_footer() -> None:
-    st.sidebar.caption(f"{t('app.data_version', lang())}{colon(lang())}`{store().data_version}`")
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def engine(data_version: str):  # type: ignore[no-untyped-def]
-    """The scoring engine for a data version, with that version's framework (inputs read once)."""
-    from risk.scoring.engine import engine_for
-
-    return engine_for(store(), data_version)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def known_versions(current: str) -> list[str]:
-    """Every data version in the store (cached until the current version changes)."""
-    return [str(v) for v in store().versions()["version"]]
+    st.sidebar.caption(
+        f"{t('app.data_version', lang())}{colon(lang())}`{cache.store().data_version}`"
+    )
 
 
 def resolve_version(requested: str | None) -> str:
     """The version a view shows: the one a link asks for, if it exists, else the current one."""
-    current = store().data_version
-    if requested and requested in known_versions(current):
+    current = cache.store().data_version
+    if requested and requested in cache.known_versions(current):
         return requested
     return current
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def scores(spec_json: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
-    """The ranked table for a spec (JSON), cached: the same spec never scores twice."""
-    from risk.scoring.result import result_table
-    from risk.spec import ScoreSpec
-
-    result = engine(data_version).score(ScoreSpec.from_json(spec_json))
-    return result_table(result), list(result.warnings)
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from risk.framework import PILLARS, list_presets, load_framework
-from risk.i18n import t
+from risk.i18n import name_column, t
 from risk.present.overview import balance_weights
 from risk.scoring.result import ScoreResult
 from risk.share import (
@@ -25,7 +26,7 @@ from risk.share import (
     to_query,
 )
 from risk.spec import AGGREGATIONS, IMPUTATIONS, NORMALISATIONS, OUTLIER_METHODS, ScoreSpec
-from ui import state
+from ui import cache, state
 
 W = {p: f"w_{p}" for p in PILLARS}
 MIN = {p: f"f_min_{p}" for p in PILLARS}
@@ -75,7 +76,7 @@ def _push(view: ViewState) -> None:
     ss["_spec_extra"] = spec
     # A link made on another data version keeps showing that version (if the store has it).
     pinned = st.query_params.get("version") or spec.data_version
-    ss["_pinned"] = pinned if pinned and pinned != state.store().data_version else None
+    ss["_pinned"] = pinned if pinned and pinned != cache.store().data_version else None
 
 
 def init_view() -> list[str]:
@@ -84,7 +85,7 @@ def init_view() -> list[str]:
     warnings: list[str] = []
     if vid := params.get("view"):
         try:
-            params = {**load_view(state.store(), vid), "lang": state.lang()}
+            params = {**load_view(cache.store(), vid), "lang": state.lang()}
         except Exception as exc:  # noqa: BLE001 (a bad short link must not break the page)
             warnings.append(str(exc))
             params = {}
@@ -100,7 +101,7 @@ def init_view() -> list[str]:
         return warnings
     comparable = {k: v for k, v in params.items() if k != "lang"}
     if last is None or comparable != {k: v for k, v in last.items() if k != "lang"}:
-        default = ScoreSpec.from_preset("balanced", data_version=state.store().data_version)
+        default = ScoreSpec.from_preset("balanced", data_version=cache.store().data_version)
         view, bad = from_query(params, default)
         warnings += bad
         _push(view)
@@ -178,6 +179,10 @@ def _on_weight(changed: str) -> None:
     st.session_state["preset"] = "custom"
 
 
+def _option_label(prefix: str, lang: str, value: str) -> str:
+    return t(f"{prefix}.{value}", lang)
+
+
 def weight_controls(lang: str) -> None:
     sb = st.sidebar
     sb.subheader(t("overview.weights", lang))
@@ -201,16 +206,16 @@ def weight_controls(lang: str) -> None:
             args=(p,),
         )
     with sb.expander(t("overview.advanced", lang)):
-        methods = [
+        methods: list[tuple[str, tuple[str, ...]]] = [
             ("normalisation", NORMALISATIONS),
             ("aggregation", AGGREGATIONS),
             ("imputation", IMPUTATIONS),
             ("outliers", OUTLIER_METHODS),
         ]
-        for key, options in methods:
+        for key, method_options in methods:
             st.selectbox(
                 t(f"overview.{key}", lang),
-                options,
+                method_options,
                 key=key,
                 format_func=lambda m: t(f"method.{m}", lang),
             )
@@ -227,7 +232,7 @@ def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-de
     regions = sorted(countries["region"].dropna().unique())
     subregions = sorted(countries["subregion"].dropna().unique())
     incomes = ["High income", "Upper middle income", "Lower middle income", "Low income"]
-    choices = [
+    choices: list[tuple[str, list[str], str, str]] = [
         ("col.region", regions, "f_region", "region"),
         ("col.subregion", subregions, "f_subregion", "subregion"),
         ("col.income_group", incomes, "f_income", "income"),
@@ -239,7 +244,7 @@ def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-de
             t(label, lang),
             options,
             key=key,
-            format_func=lambda v, prefix=prefix: t(f"{prefix}.{v}", lang),
+            format_func=partial(_option_label, prefix, lang),
             placeholder=t("common.choose", lang),
         )
     sb.radio(
@@ -299,7 +304,7 @@ def scored_view(lang: str) -> Scored:
         st.warning(t("overview.link_warning", lang, detail=w))
     shared, _ = from_query(st.query_params.to_dict(), ScoreSpec.from_preset("balanced"))
     version = state.resolve_version(shared.spec.data_version or None)
-    result = state.engine(version).score(shared.spec)
-    names = result.table.set_index("iso3")["name_zh_tw" if lang == "zh-TW" else "name_en"]
+    result = cache.result(shared.spec.to_json(), version)
+    names = result.table.set_index("iso3")[name_column(lang)]
     options = sorted(scored_iso3(result), key=lambda c: str(names.get(c, c)))
     return Scored(shared, version, result, names, options)

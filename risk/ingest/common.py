@@ -12,20 +12,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from risk import schema
 from risk.errors import IngestError
 
-OBSERVATION_COLUMNS = ["iso3", "indicator", "year", "value", "source"]
-# The indicator catalogue's own columns (the build adds coverage statistics after them).
-CATALOGUE_COLUMNS = [
-    "code",
-    "name_en",
-    "name_zh",
-    "unit",
-    "source",
-    "licence",
-    "description",
-    "higher_is",
-]
+# As lists, for indexing frames (the contracts themselves live in risk.schema).
+OBSERVATION_COLUMNS = list(schema.OBSERVATION_COLUMNS)
+CATALOGUE_COLUMNS = list(schema.CATALOGUE_COLUMNS)
 
 
 def round_coords(value: Any, decimals: int) -> Any:

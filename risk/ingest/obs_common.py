@@ -11,11 +11,11 @@ from risk.errors import IngestError
 from risk.harmonise import WB_AGGREGATE_CODES, CountryMatcher, Harmonised, is_aggregate
 from risk.ingest.common import assert_unique, finish_observations
 from risk.ingest.sources import SOURCES
+from risk.schema import MISSING_MARKERS
 
 HIGHER_IS = frozenset({"better", "worse", "context"})
 
 # Markers the sources use for "no value"; compared after stripping and lower-casing.
-MISSING_MARKERS = frozenset({"", "..", "...", "…", "n/a", "na", "nan", "none", "null", "-", "--"})
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from risk.framework import PILLARS
+from risk.i18n import INDICATOR, name_column
 from risk.present.profile import _float, indicator_rows, scored_iso3
 from risk.scoring.explain import explain
 from risk.scoring.result import ScoreResult
@@ -31,7 +32,7 @@ def compare_pillars(result: ScoreResult, codes: Sequence[str], lang: str) -> pd.
     rows = []
     for code in codes:
         r = table.loc[code]
-        name = str(r["name_en"] if lang == "en" else r["name_zh_tw"])
+        name = str(r[name_column(lang)])
         for p in ("score", *PILLARS):
             rows.append({"iso3": code, "name": name, "pillar": p, "value": _float(r[p])})
     return pd.DataFrame(rows)
@@ -47,7 +48,7 @@ def compare_summary(result: ScoreResult, codes: Sequence[str], lang: str) -> pd.
         rows.append(
             {
                 "iso3": code,
-                "name": str(r["name_en"] if lang == "en" else r["name_zh_tw"]),
+                "name": str(r[name_column(lang)]),
                 "score": _float(r["score"]),
                 "rank": _float(r["rank"]),
                 "interval": "–" if np.isnan(lo) or np.isnan(hi) else f"{int(lo)}–{int(hi)}",
@@ -89,7 +90,7 @@ def rank_reasons(
     ordered = sorted(codes, key=lambda c: -np.nan_to_num(_float(table.loc[c, "score"]), nan=-1))
     rows = []
     contrib = {c: explain(result, c).set_index("code") for c in ordered}
-    name_col = "name_en" if lang == "en" else "name_zh"
+    name_col = name_column(lang, INDICATOR)
     for hi, lo in zip(ordered, ordered[1:], strict=False):
         a, b = contrib[hi], contrib[lo]
         diff = (a["contribution"] - b["contribution"].reindex(a.index).fillna(0.0)).sort_values(

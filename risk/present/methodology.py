@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from risk.framework import Framework
-from risk.i18n import t
+from risk.i18n import INDICATOR, name_column, t
 from risk.ingest.sources import SOURCES
 from risk.scoring.engine import ScoringEngine
 from risk.scoring.result import ScoreResult, result_table
@@ -41,7 +41,7 @@ def framework_table(framework: Framework, lang: str) -> pd.DataFrame:
         {
             t("method.col.pillar", lang): ind["pillar"].map(lambda p: pillar_label(p, lang)),
             t("method.col.code", lang): ind["code"],
-            t("method.col.name", lang): ind["name_zh" if zh else "name_en"],
+            t("method.col.name", lang): ind[name_column(lang, INDICATOR)],
             t("method.col.direction", lang): ind["direction"].map(
                 lambda d: t("method.higher" if d > 0 else "method.lower", lang)
             ),
@@ -101,7 +101,7 @@ def diagnostics(result: ScoreResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
 
 def top_by_preset(engine: ScoringEngine, base: ScoreSpec, lang: str, n: int = 20) -> pd.DataFrame:
     """The top `n` eligible countries under each preset, side by side (names in `lang`)."""
-    name_col = "name_en" if lang == "en" else "name_zh_tw"
+    name_col = name_column(lang)
     cols: dict[str, list[str]] = {}
     for preset in engine.framework.presets:
         spec = ScoreSpec.from_preset(

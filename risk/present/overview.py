@@ -7,7 +7,6 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,9 +14,10 @@ import pandas as pd
 from risk.filters import apply_filters
 from risk.framework import PILLARS
 from risk.gates import reason_label
-from risk.i18n import colon, t
+from risk.i18n import colon, name_column, other_name_column, t
 from risk.present.maps import HOME_COLOR, NO_DATA_COLOR, ORIGIN_COLORS, Color
 from risk.share import Filters
+from risk.store.protocol import ReadStore
 
 # Sequential palette (ColorBrewer YlGnBu, 7 classes): light = low, dark = high.
 PALETTE: list[Color] = [
@@ -226,8 +226,8 @@ def table_view(
     out = pd.DataFrame(
         {
             "rank": scores["rank"],
-            "name": scores["name_zh_tw"] if lang == "zh-TW" else scores["name_en"],
-            "name_other": scores["name_en"] if lang == "zh-TW" else scores["name_zh_tw"],
+            "name": scores[name_column(lang)],
+            "name_other": scores[other_name_column(lang)],
             "iso3": scores["iso3"],
             "region": [
                 t(f"region.{r}", lang) if isinstance(r, str) else ""
@@ -249,7 +249,7 @@ def table_view(
 
 
 def search_hint(
-    store: Any,
+    store: ReadStore,
     ranked: pd.DataFrame,
     filters: Filters,
     shown: pd.DataFrame,
@@ -272,7 +272,7 @@ def search_hint(
     hidden = matches[~matches["iso3"].isin(set(shown["iso3"]))]
     if hidden.empty:
         return None
-    names = countries.set_index("iso3")["name_zh_tw" if lang != "en" else "name_en"]
+    names = countries.set_index("iso3")[name_column(lang)]
     items, any_gated = [], False
     for rec in hidden.head(5).itertuples():
         if rec.iso3 in gated:

@@ -22,9 +22,10 @@ import pandas as pd
 from risk.errors import RiskError
 from risk.framework import PILLARS
 from risk.gates import GATE_GROUPS, PENALTY_GROUPS, in_force
-from risk.i18n import unit_label
+from risk.i18n import INDICATOR, name_column, unit_label
 from risk.scoring.explain import explain
 from risk.scoring.result import ScoreResult
+from risk.store.protocol import Store
 
 MIN_SERIES_YEARS = 3
 TABLES: tuple[str, ...] = (
@@ -256,7 +257,7 @@ def indicator_rows(result: ScoreResult, iso3: str, lang: str) -> pd.DataFrame:
     lines = lines[lines["code"] != "penalty"].reset_index(drop=True)
     fw = result.prepared.framework.indicators.set_index("code")
     pct = percentiles(result, iso3)
-    name_col = "name_en" if lang == "en" else "name_zh"
+    name_col = name_column(lang, INDICATOR)
     return pd.DataFrame(
         {
             "pillar": lines["pillar"].astype(str),
@@ -295,7 +296,7 @@ def key_series(
         return pd.DataFrame(columns=cols)
     fw = result.prepared.framework.indicators
     years = obs.groupby("indicator")["year"].nunique()
-    name_col = "name_en" if lang == "en" else "name_zh"
+    name_col = name_column(lang, INDICATOR)
     parts = []
     for pillar in PILLARS:
         block = fw[(fw["pillar"] == pillar) & (fw["weight"] > 0)]
@@ -432,7 +433,7 @@ def build_profile(
     )
 
 
-def store_tables(store: Any, version: str | None = None) -> dict[str, pd.DataFrame | None]:
+def store_tables(store: Store, version: str | None = None) -> dict[str, pd.DataFrame | None]:
     """The tables a profile reads, from a store (missing tables are None)."""
     available = set(store.tables())
     return {n: store.table(n, version) if n in available else None for n in TABLES}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from risk.gates import reason_label
-from risk.i18n import colon, t
+from risk.i18n import colon, name_column, t
 from risk.scenarios.allocation import Allocation
 from risk.scenarios.kinds import Scenario
 from risk.scenarios.runs import COMBINED, CURRENT
@@ -61,7 +61,7 @@ def map_properties(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         if table["rank_change"].notna().any()
         else 1.0
     )
-    name_col = "name_zh_tw" if lang != "en" else "name_en"
+    name_col = name_column(lang)
     rows = []
     for rec in table.to_dict("records"):
         gated = bool(rec["eligible_before"]) and not bool(rec["eligible"])

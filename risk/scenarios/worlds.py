@@ -12,11 +12,9 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import RiskError
-from risk.gates import apply_gates
-from risk.scoring.engine import ScoringEngine, score_prepared
+from risk.scoring.engine import ScoringEngine, gates_for, run_pipeline
 from risk.scoring.matrix import Prepared
 from risk.scoring.result import ScoreResult
-from risk.scoring.robustness import monte_carlo as run_monte_carlo
 from risk.spec import ScoreSpec
 
 RATING_CODE = "ratings.notch"
@@ -70,23 +68,9 @@ def base_world(eng: ScoringEngine, spec: ScoreSpec) -> World:
 
 
 def score_world(world: World, *, monte_carlo: bool = True) -> ScoreResult:
-    """Gate and score a world exactly as the engine does (and the Monte Carlo rank intervals)."""
-    spec, prep = world.spec, world.prepared
-    gates = apply_gates(
-        prep.iso3,
-        world.export_controls,
-        date.fromisoformat(spec.as_of),
-        include_conflicts=spec.include_conflicts,
-        diffusion_tiers=world.diffusion_tiers,
-        scenario=spec.scenario,
-    )
-    result = score_prepared(prep, spec, gates)
-    if monte_carlo and spec.mc_draws > 0:
-        mc = run_monte_carlo(result, spec.mc_draws)
-        t = result.table
-        t["rank_p05"], t["rank_median"], t["rank_p95"] = mc.p05, mc.median, mc.p95
-        result.steps["monte_carlo"] = mc
-    return result
+    """Gate and score a world through the engine's pipeline (and the Monte Carlo rank intervals)."""
+    gates = gates_for(world.prepared, world.spec, world.export_controls, world.diffusion_tiers)
+    return run_pipeline(world.prepared, world.spec, gates, monte_carlo=monte_carlo)
 
 
 # --------------------------------------------------------------------------------------

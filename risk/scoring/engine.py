@@ -78,13 +78,8 @@ class ScoringEngine:
     def gates(self, prep: Prepared, spec: ScoreSpec) -> GateResult:
         key = (spec.as_of, spec.include_conflicts, spec.scenario)
         if key not in self._gates:
-            self._gates[key] = apply_gates(
-                prep.iso3,
-                self.inputs.export_controls,
-                date.fromisoformat(spec.as_of),
-                include_conflicts=spec.include_conflicts,
-                diffusion_tiers=self.inputs.diffusion_tiers,
-                scenario=spec.scenario,
+            self._gates[key] = gates_for(
+                prep, spec, self.inputs.export_controls, self.inputs.diffusion_tiers
             )
         return self._gates[key]
 
@@ -102,14 +97,37 @@ class ScoringEngine:
         """Run the whole pipeline (and, unless turned off, the Monte Carlo rank intervals)."""
         spec, warns = self.resolve(spec)
         prep = self.prepared(date.fromisoformat(spec.as_of).year)
-        result = score_prepared(prep, spec, self.gates(prep, spec))
+        result = run_pipeline(prep, spec, self.gates(prep, spec), monte_carlo=monte_carlo)
         result.warnings[:0] = warns
-        if monte_carlo and spec.mc_draws > 0:
-            mc = run_mc(result, spec.mc_draws)
-            t = result.table
-            t["rank_p05"], t["rank_median"], t["rank_p95"] = mc.p05, mc.median, mc.p95
-            result.steps["monte_carlo"] = mc
         return result
+
+
+def gates_for(
+    prep: Prepared, spec: ScoreSpec, export_controls: pd.DataFrame, diffusion_tiers: pd.DataFrame
+) -> GateResult:
+    """The export-control gates of a spec's date and scenario over a prepared matrix."""
+    return apply_gates(
+        prep.iso3,
+        export_controls,
+        date.fromisoformat(spec.as_of),
+        include_conflicts=spec.include_conflicts,
+        diffusion_tiers=diffusion_tiers,
+        scenario=spec.scenario,
+    )
+
+
+def run_pipeline(
+    prep: Prepared, spec: ScoreSpec, gates: GateResult, *, monte_carlo: bool = True
+) -> ScoreResult:
+    """The whole pipeline on a prepared matrix, and (unless turned off) the Monte Carlo rank
+    intervals. The engine scores through this, and so does a scenario's edited world."""
+    result = score_prepared(prep, spec, gates)
+    if monte_carlo and spec.mc_draws > 0:
+        mc = run_mc(result, spec.mc_draws)
+        t = result.table
+        t["rank_p05"], t["rank_median"], t["rank_p95"] = mc.p05, mc.median, mc.p95
+        result.steps["monte_carlo"] = mc
+    return result
 
 
 def score_prepared(prep: Prepared, spec: ScoreSpec, gates: GateResult) -> ScoreResult:

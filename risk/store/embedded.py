@@ -134,6 +134,9 @@ def bundled_version(datasets_dir: Path) -> str:
     return "bundled-" + hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
 
 
+_VIEWS_DDL = "CREATE TABLE IF NOT EXISTS saved_views (id VARCHAR PRIMARY KEY, params VARCHAR NOT NULL)"
+
+
 def _is_lock_error(exc: BaseException) -> bool:
     """Another process holds the file for now: worth waiting and trying again."""
     text = str(exc).lower()
@@ -697,6 +700,23 @@ class DuckDBStore:
             self._log(con, author, "rollback", version, previous, note)
             self._set_meta(con, current=version)
         return info
+
+    # -- saved views (short links) -----------------------------------------------------
+    def put_view(self, vid: str, params_json: str) -> None:
+        """Keep a view's query parameters (JSON) under a short id; an existing id is kept as is."""
+        with self.cursor() as cur:
+            cur.execute(_VIEWS_DDL)
+            cur.execute(
+                "INSERT INTO saved_views VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                [vid, params_json],
+            )
+
+    def get_view(self, vid: str) -> str | None:
+        """The query parameters (JSON) saved under a short id, or None."""
+        with self.cursor() as cur:
+            cur.execute(_VIEWS_DDL)
+            row = cur.execute("SELECT params FROM saved_views WHERE id = ?", [vid]).fetchone()
+        return None if row is None else str(row[0])
 
     def close(self) -> None:
         """Nothing is held open between operations; kept for callers that close stores."""

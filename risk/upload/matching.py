@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from risk.harmonise import WB_AGGREGATE_CODES, CountryMatcher, is_aggregate, normalise_name
-from risk.store.embedded import DuckDBStore
+from risk.store.protocol import ReadStore
 from risk.upload.layouts import UploadOptions, _key
 from risk.upload.values import CODE_RE, UPLOAD_PREFIX, slug
 
@@ -33,7 +33,7 @@ class Reference:
         return set(self.indicators["code"].astype(str)) if len(self.indicators) else set()
 
 
-def reference_from_store(store: DuckDBStore) -> Reference:
+def reference_from_store(store: ReadStore) -> Reference:
     """A Reference over the store's current version."""
     countries = store.table("countries")
     names = store.table("country_names") if "country_names" in store.tables() else None

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from risk.errors import UploadError
-from risk.store.embedded import DuckDBStore
-from risk.store.protocol import VersionInfo
+from risk.store.protocol import Store, VersionInfo
 from risk.upload.metadata import catalogue_rows, framework_rows
 from risk.upload.report import UploadReport
 
 
 def publish_report(
-    store: DuckDBStore,
+    store: Store,
     report: UploadReport,
     *,
     author: str,

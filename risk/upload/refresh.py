@@ -24,8 +24,7 @@ import requests
 from risk.errors import RefreshError, RiskError
 from risk.i18n import t
 from risk.paths import data_dir
-from risk.store.embedded import DuckDBStore
-from risk.store.protocol import VersionInfo
+from risk.store.protocol import Store, VersionInfo
 
 WORLD_BANK_URL = "https://api.worldbank.org/v2"
 PER_PAGE = 20_000
@@ -254,7 +253,7 @@ class RefreshResult:
     fetch: FetchResult
 
 
-def worldbank_codes(store: DuckDBStore) -> list[str]:
+def worldbank_codes(store: Store) -> list[str]:
     """The World Bank codes of the WDI indicators in the catalogue (wdi.ny.gdp.mktp.cd -> NY.GDP...)."""
     ind = store.table("indicators")
     codes = ind.loc[ind["code"].astype(str).str.startswith("wdi."), "code"].astype(str)
@@ -262,7 +261,7 @@ def worldbank_codes(store: DuckDBStore) -> list[str]:
 
 
 def refresh_worldbank(
-    store: DuckDBStore,
+    store: Store,
     codes: Iterable[str] | None = None,
     *,
     author: str,

@@ -1,0 +1,129 @@
+"""Every Streamlit cache of the app, in one place. Keys are data versions, specs (as JSON) and paths;
+cached objects are shared by every session of the process and must not be mutated by callers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from risk.geo import load_geometry
+from risk.paths import DATASETS_DIR
+from risk.scenarios.kinds import parse_scenarios
+from risk.scenarios.runs import run
+from risk.scenarios.shortlist import AllocationInputs, allocation_inputs
+from risk.scoring.engine import ScoringEngine, engine_for
+from risk.scoring.result import ScoreResult, result_table
+from risk.spec import ScoreSpec
+from risk.store import Store, open_store
+from risk.upload.layouts import UploadOptions
+from risk.upload.matching import Reference, reference_from_store
+from risk.upload.metadata import framework_rows, metadata_template
+from risk.upload.preview import preview_movers
+from risk.upload.report import UploadReport
+from risk.upload.validate import check_upload
+
+
+def store() -> Store:
+    """The store of this process's data directory ($RISK_DATA_DIR); `open_store` keeps one per path."""
+    return open_store()
+
+
+@st.cache_data(show_spinner=False)
+def table(name: str, data_version: str) -> pd.DataFrame:
+    """A whole table from the store, cached per data version."""
+    return store().table(name, data_version)
+
+
+@st.cache_resource(show_spinner=False)
+def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict[str, Any]:
+    """A GeoJSON file, parsed once per process and shared (callers must not mutate it)."""
+    return load_geometry(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def engine(data_version: str) -> ScoringEngine:
+    """The scoring engine for a data version, with that version's framework (inputs read once)."""
+    return engine_for(store(), data_version)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def known_versions(current: str) -> list[str]:
+    """Every data version in the store (cached until the current version changes)."""
+    return [str(v) for v in store().versions()["version"]]
+
+
+def _key(spec_json: str, data_version: str) -> str:
+    """One cache key per (spec, data version), whichever page asks and whether or not the spec
+    names its version."""
+    spec = ScoreSpec.from_json(spec_json)
+    if spec.data_version:  # a spec made on other data keeps its version, so the warning says so
+        return spec.to_json()
+    return spec.replace(data_version=data_version).to_json()
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _result(key: str, data_version: str) -> ScoreResult:
+    return engine(data_version).score(ScoreSpec.from_json(key))
+
+
+def result(spec_json: str, data_version: str) -> ScoreResult:
+    """A spec scored on a data version, Monte Carlo included: computed once per (version, spec) and
+    shared by the overview, the profile and the comparison of every session."""
+    return _result(_key(spec_json, data_version), data_version)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scores(key: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
+    res = _result(key, data_version)
+    return result_table(res), list(res.warnings)
+
+
+def scores(spec_json: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
+    """The ranked table of a spec (from the same cached result)."""
+    return _scores(_key(spec_json, data_version), data_version)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def rank_changes(spec_json: str, data_version: str, sc: str) -> tuple[pd.DataFrame, list[str]]:
+    """Ranks before and after a stack of scenarios."""
+    res = run(engine(data_version), ScoreSpec.from_json(spec_json), parse_scenarios(sc))
+    return res.table, list(res.notes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def draws(
+    spec_json: str, data_version: str, sc: str, shortlist: tuple[str, ...]
+) -> AllocationInputs:
+    """A shortlist's score draws in every scenario world (the allocation's inputs)."""
+    spec = ScoreSpec.from_json(spec_json)
+    return allocation_inputs(engine(data_version), spec, parse_scenarios(sc), list(shortlist))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def reference(data_version: str) -> Reference:
+    """Country and indicator names an upload is matched against."""
+    return reference_from_store(store())
+
+
+@st.cache_data(show_spinner=True, max_entries=8)
+def checked_upload(
+    _data: bytes, sha: str, name: str, opts: tuple[str, int | None], meta_json: str, version: str
+) -> UploadReport:
+    """An uploaded file validated against a data version (keyed by its sha256, not its bytes)."""
+    meta = metadata_template([], meta_json, keep_all=True) if meta_json else None
+    options = UploadOptions(indicator=opts[0] or None, year=opts[1])
+    return check_upload(_data, name, reference(version), options, meta)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def diff(a: str, b: str) -> pd.DataFrame:
+    return store().diff(a, b)
+
+
+@st.cache_data(show_spinner=True, max_entries=8)
+def movers(_report: UploadReport, sha: str, meta_json: str, version: str) -> pd.DataFrame:
+    """Who would move, and by how much, if the upload were published."""
+    return preview_movers(store(), _report.observations, framework_rows(_report.metadata))
