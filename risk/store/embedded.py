@@ -23,9 +23,10 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,9 +47,14 @@ from risk.schema import (
 from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
 
 STORE_FILE = "risk.duckdb"
-SCHEMA = "2"  # layout of the internal tables; a store with another layout is rebuilt
+SCHEMA = "2"  # layout of the internal tables; an older layout is migrated in place (_MIGRATIONS)
 CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
 LOCK_TIMEOUT_S = float(os.environ.get("RISK_STORE_TIMEOUT", "120"))
+BACKUPS_KEPT = 3  # copies taken before upgrades (<store>.bak-*), newest kept
+_REBUILD_HINT = (
+    "To start again from the bundled data, move the file aside (its published versions, short "
+    "links and watchlists stay in it) or restore one of its backups (<file>.bak-*)."
+)
 # DuckDB shares one database instance per file within a process; two threads opening the same file
 # at the same moment can collide ("Unique file handle conflict"), so opening is one at a time.
 _OPEN_LOCK = threading.Lock()
@@ -134,7 +140,9 @@ def bundled_version(datasets_dir: Path) -> str:
     return "bundled-" + hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
 
 
-_VIEWS_DDL = "CREATE TABLE IF NOT EXISTS saved_views (id VARCHAR PRIMARY KEY, params VARCHAR NOT NULL)"
+_VIEWS_DDL = (
+    "CREATE TABLE IF NOT EXISTS saved_views (id VARCHAR PRIMARY KEY, params VARCHAR NOT NULL)"
+)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -195,8 +203,18 @@ class DuckDBStore:
                 retry = (_is_lock_error(exc) and waited < self.timeout_s) or (
                     _is_handle_race(exc) and waited < HANDLE_RACE_S
                 )
+                if not retry and _is_lock_error(exc):
+                    raise StoreError(
+                        f"the store at {self.path} is in use by another process, which held it "
+                        f"longer than {self.timeout_s:g} s (RISK_STORE_TIMEOUT). Nothing was "
+                        "changed: try again when that process has finished, or raise "
+                        "RISK_STORE_TIMEOUT."
+                    ) from exc
                 if not retry:
-                    raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+                    raise StoreError(
+                        f"cannot open the store at {self.path} ({str(exc)[:200]}). It was left "
+                        f"as it is. {_REBUILD_HINT}"
+                    ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
         try:
@@ -254,32 +272,93 @@ class DuckDBStore:
 
     # -- creation and bundled refresh ---------------------------------------------------
     def _ensure_current(self) -> None:
-        """Create the file, or bring in new bundled tables keeping every published version."""
-        if self._meta("bundled") == self.bundled and self._meta("schema") == SCHEMA:
+        """Create the file if there is none; otherwise upgrade it in place, never rebuild it.
+
+        A store that cannot be read (busy, damaged, written by a newer release) raises StoreError
+        and is left exactly as it was: rebuilding over it would lose every published version.
+        """
+        if not self.path.exists():
+            with self._write_lock():
+                if not self.path.exists():
+                    self._create()
+                    return
+        meta = self._read_meta()
+        if meta.get("schema") == SCHEMA and meta.get("bundled") == self.bundled:
             return
         with self._write_lock():
-            schema = self._meta("schema")
-            if schema != SCHEMA:
-                self._create()
-            elif self._meta("bundled") != self.bundled:
-                self._rebase()
+            meta = self._read_meta()  # again: another process may have upgraded it meanwhile
+            schema = _layout_of(meta, self.path)
+            if schema == SCHEMA and meta.get("bundled") == self.bundled:
+                return
+            self.backup(f"layout{schema}-{meta.get('bundled', 'unknown')}")
+            with self._connection() as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for step in range(int(schema), int(SCHEMA)):
+                        _MIGRATIONS[str(step)](self, con)
+                    if self._meta_in(con, "bundled") != self.bundled:
+                        self._rebase(con)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
 
-    def _meta(self, key: str) -> str | None:
-        if not self.path.exists():
-            return None
+    def _read_meta(self) -> dict[str, str]:
+        """Every `_meta` entry; StoreError (file untouched) if the store cannot be read."""
         try:
             with self._connection() as con:
-                row = con.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
-        except (duckdb.Error, StoreError):
+                tables = {
+                    str(r[0])
+                    for r in con.execute(
+                        "SELECT table_name FROM information_schema.tables"
+                    ).fetchall()
+                }
+                if "_meta" not in tables:
+                    raise StoreError(
+                        f"the store at {self.path} has no version table: it is not a store this "
+                        f"app wrote, or it is damaged. It was left as it is. {_REBUILD_HINT}"
+                    )
+                rows = con.execute("SELECT key, value FROM _meta").fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"the store at {self.path} cannot be read ({str(exc)[:200]}). It was left as it "
+                f"is. {_REBUILD_HINT}"
+            ) from exc
+        return {str(k): str(v) for k, v in rows}
+
+    def _meta(self, key: str) -> str | None:
+        """One `_meta` entry (None when the file does not exist yet or lacks the entry)."""
+        if not self.path.exists():
             return None
+        return self._read_meta().get(key)
+
+    @staticmethod
+    def _meta_in(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+        row = con.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
         return str(row[0]) if row else None
+
+    def backup(self, label: str = "manual") -> Path:
+        """Copy the store file beside itself (`<name>.bak-<time>-<label>`), keeping the newest
+        BACKUPS_KEPT copies; taken before every upgrade, while no other process can write."""
+        stamp = _now().strftime("%Y%m%dT%H%M%S%f")
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)[:60]
+        target = self.path.with_name(f"{self.path.name}.bak-{stamp}-{safe}")
+        with self._connection() as con:
+            con.execute("CHECKPOINT")  # everything in the main file; held open, nobody writes
+            shutil.copy2(self.path, target)
+        old = sorted(self.path.parent.glob(f"{self.path.name}.bak-*"))
+        for stale in old[: max(len(old) - BACKUPS_KEPT, 0)]:
+            stale.unlink(missing_ok=True)
+        return target
 
     def _load_bundled(self, con: duckdb.DuckDBPyConnection) -> None:
         """Replace the public tables by the bundled ones and record them as a base."""
         tables = bundled_tables(self.datasets_dir)
-        keep = set(tables) | set(VERSIONED)
+        # Only tables an earlier build bundled may go; anything else (saved views, watchlists)
+        # belongs to users and survives every upgrade.
+        gone = self._previously_bundled(con) - set(tables) - set(VERSIONED)
         for name in self._public_tables(con):
-            if name not in keep:
+            if name in gone:
                 con.execute(f"DROP TABLE {quote_ident(name)}")
         for name, parquet in tables.items():
             if name in VERSIONED:  # materialised from the base and the batches
@@ -307,7 +386,27 @@ class DuckDBStore:
                     [base, str(tables["indicators"])],
                 )
         manifest = (self.datasets_dir / "manifest.json").read_text(encoding="utf-8")
-        self._set_meta(con, bundled=base, manifest=json.dumps(json.loads(manifest)))
+        self._set_meta(
+            con,
+            bundled=base,
+            manifest=json.dumps(json.loads(manifest)),
+            bundled_tables=json.dumps(sorted(tables)),
+        )
+
+    def _previously_bundled(self, con: duckdb.DuckDBPyConnection) -> set[str]:
+        """Names of the tables the store's current bundled data brought (recorded at load; older
+        stores: the tables its stored manifest lists)."""
+        if "_meta" not in {
+            str(r[0])
+            for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }:
+            return set()
+        recorded = self._meta_in(con, "bundled_tables")
+        if recorded:
+            return set(json.loads(recorded))
+        manifest = json.loads(self._meta_in(con, "manifest") or "{}")
+        listed = manifest.get("tables", {}) if isinstance(manifest, dict) else {}
+        return {Path(str(n)).stem for n in listed}
 
     @staticmethod
     def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
@@ -348,57 +447,49 @@ class DuckDBStore:
         Path(str(self.path) + ".wal").unlink(missing_ok=True)
         os.replace(tmp, self.path)
 
-    def _rebase(self) -> None:
-        """New bundled tables: published batches carry over onto the new base, in one transaction."""
-        with self._connection() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                previous = self._current(con)
-                prev = self._version_row(con, previous)
-                self._load_bundled(con)
-                batches = list(prev.batches) if prev else []
-                exists = con.execute(
-                    "SELECT 1 FROM _versions WHERE version = ?", [self.bundled]
-                ).fetchone()
-                if not batches and exists:
-                    version = self.bundled
-                elif not batches:
-                    self._materialise(con, self.bundled, batches)
-                    version = self._add_version(
-                        con,
-                        self.bundled,
-                        "bundled",
-                        author="system",
-                        batches=[],
-                        parent=previous,
-                        **self._totals(con),
-                    )
-                else:
-                    seq = self._next_seq(con)
-                    version = self._add_version(
-                        con,
-                        _version_id(seq, self.bundled + ",".join(batches)),
-                        "rebase",
-                        author="system",
-                        batches=batches,
-                        parent=previous,
-                        seq=seq,
-                        note=f"published batches carried onto {self.bundled}",
-                    )
-                self._materialise(con, self.bundled, batches)
-                self._log(con, "system", "bundled", version, previous, "")
-                self._set_meta(con, current=version)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+    def _rebase(self, con: duckdb.DuckDBPyConnection) -> None:
+        """New bundled tables: published batches carry over onto the new base (inside the
+        caller's transaction); saved views and other user tables are untouched."""
+        previous = self._current(con)
+        prev = self._version_row(con, previous)
+        self._load_bundled(con)
+        batches = list(prev.batches) if prev else []
+        exists = con.execute("SELECT 1 FROM _versions WHERE version = ?", [self.bundled]).fetchone()
+        if not batches and exists:
+            version = self.bundled
+        elif not batches:
+            self._materialise(con, self.bundled, batches)
+            version = self._add_version(
+                con,
+                self.bundled,
+                "bundled",
+                author="system",
+                batches=[],
+                parent=previous,
+                **self._totals(con),
+            )
+        else:
+            seq = self._next_seq(con)
+            version = self._add_version(
+                con,
+                _version_id(seq, self.bundled + ",".join(batches)),
+                "rebase",
+                author="system",
+                batches=batches,
+                parent=previous,
+                seq=seq,
+                note=f"published batches carried onto {self.bundled}",
+            )
+        self._materialise(con, self.bundled, batches)
+        self._log(con, "system", "bundled", version, previous, "")
+        self._set_meta(con, current=version)
 
     # -- version bookkeeping ---------------------------------------------------------
     @staticmethod
     def _current(con: duckdb.DuckDBPyConnection) -> str:
         row = con.execute("SELECT value FROM _meta WHERE key = 'current'").fetchone()
         if not row:
-            raise StoreError("the store has no current version; delete it to rebuild")
+            raise StoreError(f"the store has no current version. {_REBUILD_HINT}")
         return str(row[0])
 
     @staticmethod
@@ -721,6 +812,43 @@ class DuckDBStore:
     def close(self) -> None:
         """Nothing is held open between operations; kept for callers that close stores."""
         self._version_cache = None
+
+
+def _layout_of(meta: dict[str, str], path: Path) -> str:
+    """The layout of a readable store's tables; StoreError for one this release cannot upgrade."""
+    schema = meta.get("schema") or ("1" if "data_version" in meta else "")
+    if not schema.isdigit():
+        raise StoreError(
+            f"the store at {path} has no layout number: it is damaged or not this app's. It was "
+            f"left as it is. {_REBUILD_HINT}"
+        )
+    if int(schema) > int(SCHEMA):
+        raise StoreError(
+            f"the store at {path} was written by a newer release (layout {schema}; this one "
+            f"reads up to {SCHEMA}). It was left as it is: update the app to open it."
+        )
+    return schema
+
+
+def _migrate_1(store: DuckDBStore, con: duckdb.DuckDBPyConnection) -> None:
+    """Layout 1 (bundled tables only, no versions) -> 2: add the version tables, record the
+    bundled tables as the first version; saved views and other user tables are kept."""
+    con.execute(_DDL)
+    store._load_bundled(con)
+    store._materialise(con, store.bundled, [])
+    if not con.execute("SELECT 1 FROM _versions WHERE version = ?", [store.bundled]).fetchone():
+        store._add_version(
+            con, store.bundled, "bundled", author="system", batches=[], **store._totals(con)
+        )
+    store._log(con, "system", "migrate", store.bundled, None, "layout 1 -> 2")
+    con.execute("DELETE FROM _meta WHERE key = 'data_version'")
+    store._set_meta(con, schema="2", current=store.bundled)
+
+
+# Layout n -> n + 1, applied in order inside one transaction after a backup copy.
+_MIGRATIONS: dict[str, Callable[[DuckDBStore, duckdb.DuckDBPyConnection], None]] = {
+    "1": _migrate_1,
+}
 
 
 class PinnedStore:
