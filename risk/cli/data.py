@@ -18,6 +18,12 @@ from typing import Any
 from risk.errors import RefreshError, RiskError
 from risk.i18n import normalise_lang
 from risk.store.embedded import open_store
+from risk.upload.comtrade import (
+    ComtradeKeyError,
+    comtrade_message,
+    parse_years,
+    refresh_comtrade,
+)
 from risk.upload.layouts import UploadOptions
 from risk.upload.matching import reference_from_store
 from risk.upload.metadata import read_metadata
@@ -26,6 +32,7 @@ from risk.upload.refresh import refresh_worldbank
 from risk.upload.validate import check_upload
 
 EXIT_INVALID = 1  # the file has errors (nothing published)
+EXIT_NO_KEY = 2  # a live source needs an API key that is missing or refused (nothing published)
 EXIT_OFFLINE = 3  # a live source could not be reached (nothing published)
 
 
@@ -68,11 +75,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_diff)
 
     p = sub.add_parser("refresh", help="refresh a live source and publish what changed")
-    p.add_argument("source", choices=["worldbank"])
+    p.add_argument("source", choices=["worldbank", "comtrade"])
     p.add_argument("--indicators", help="World Bank codes, comma-separated (default: all WDI)")
+    p.add_argument(
+        "--years", help="comtrade: years, e.g. 2020-2024 or 2021,2023 (default: last 5 complete)"
+    )
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--no-cache", action="store_true", help="ignore cached answers")
     p.add_argument("--author", default=None)
+    p.add_argument("--lang", default="en", help="comtrade: language of messages, en or zh-TW")
     p.set_defaults(func=_refresh)
 
 
@@ -160,6 +171,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
 
+    if args.source == "comtrade":
+        return _refresh_comtrade(args)
     codes = [c for c in (args.indicators or "").split(",") if c.strip()] or None
     try:
         result = refresh_worldbank(
@@ -182,4 +195,26 @@ def _refresh(args: argparse.Namespace) -> int:
             f"fetched {result.rows_fetched} values; {result.rows_changed} differ; "
             + ("dry run: nothing published" if args.dry_run else "no new version needed")
         )
+    return 0
+
+
+def _refresh_comtrade(args: argparse.Namespace) -> int:
+    """UN Comtrade: exit 0 when done, EXIT_NO_KEY without a usable key, EXIT_OFFLINE offline."""
+    lang = normalise_lang(args.lang)
+    years = parse_years(args.years)
+    try:
+        result = refresh_comtrade(
+            open_store(),
+            years,
+            author=args.author or default_author(),
+            dry_run=args.dry_run,
+            max_age_s=0 if args.no_cache else 24 * 3600,
+        )
+    except ComtradeKeyError as exc:
+        print(comtrade_message(exc, lang)[1], file=sys.stderr)
+        return EXIT_NO_KEY
+    except RefreshError as exc:
+        print(comtrade_message(exc, lang)[1], file=sys.stderr)
+        return EXIT_OFFLINE
+    print(comtrade_message(result, lang)[1])
     return 0

@@ -114,7 +114,9 @@ def _with_retries(
     backoff: float,
     sleep: Callable[[float], None],
     counter: list[int],
+    what: str = "the World Bank API",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Call `fetch` until it answers, backing off on _Transient failures; `what` names the source."""
     last = ""
     for attempt in range(retries + 1):
         try:
@@ -127,7 +129,7 @@ def _with_retries(
                 break
             counter[0] += 1
             sleep(exc.wait if exc.wait is not None else backoff * (2**attempt))
-    raise RefreshError(f"the World Bank API could not be reached ({last})")
+    raise RefreshError(f"{what} could not be reached ({last})")
 
 
 def _cache_path(cache_dir: Path, code: str, page: int, date_range: str) -> Path:
