@@ -73,8 +73,8 @@ def scoring_bench(settings: dict[str, int] | None = None) -> dict[str, float]:
     eng = engine_for(open_store())
     spec, _ = eng.resolve(ScoreSpec.from_preset("balanced", as_of=date.today().isoformat()))
     as_of = date.fromisoformat(spec.as_of)
-    prep_s = median_time(lambda: eng.prepared(as_of.year), 1)  # first call builds the matrix
-    prep = eng.prepared(as_of.year)
+    prep_s = median_time(lambda: eng.prepared(as_of), 1)  # first call builds the matrix
+    prep = eng.prepared(as_of)
 
     def full() -> object:
         gates = apply_gates(

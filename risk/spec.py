@@ -58,6 +58,7 @@ class ScoreSpec:
     include_conflicts: bool = False  # treat CONFLICT export-control rows as in force
     scenario: str = "current"
     tier2_penalty: float = 10.0  # points off for AI Diffusion tier 2 in that scenario
+    small_market_penalty: float = 15.0  # most points off for a small economy (risk.scoring.market)
 
     def __post_init__(self) -> None:
         # Canonical forms, so equal specs serialise identically.
@@ -98,7 +99,7 @@ class ScoreSpec:
             raise SpecError("weight_noise must be in [0, 1)")
         if not (0 <= self.coverage_threshold <= 1):
             raise SpecError("coverage_threshold must be in [0, 1]")
-        if self.d_group_penalty < 0 or self.tier2_penalty < 0:
+        if min(self.d_group_penalty, self.tier2_penalty, self.small_market_penalty) < 0:
             raise SpecError("penalties must be >= 0")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise SpecError("seed must be a non-negative integer")

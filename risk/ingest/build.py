@@ -27,6 +27,7 @@ from risk.ingest.geometry import build_geometry, write_geometry
 from risk.ingest.infrastructure import build_infrastructure
 from risk.ingest.obs_epoch import read_clusters
 from risk.ingest.observations import build_observations
+from risk.ingest.partnerships import build_partnerships
 from risk.ingest.sources import SOURCES
 
 
@@ -148,6 +149,7 @@ def build(raw: Path, curated: Path, out: Path) -> BuildResult:
         "blocs": (ct.blocs, ["curated", "bri_gfdc"]),  # Belt and Road rows transcribe GFDC
         "taiwan_relations": (ct.taiwan_relations, ["curated"]),
         "policy_timeline": (ct.timeline, ["curated"]),
+        "us_partnerships": (build_partnerships(set(ct.countries["iso3"])), ["us_ai_partnerships"]),
     }
     for name, (df, sources) in country_tables.items():
         if "iso3" in df.columns:

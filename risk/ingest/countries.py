@@ -203,6 +203,38 @@ def _read_curated(curated: Path, name: str, known: set[str]) -> pd.DataFrame:
     return df.replace({"": None})
 
 
+# Business regions as an export team uses them, from the UN sub-region; the exceptions follow how
+# Taiwan's trade promotion groups markets (Iran and Türkiye with the Middle East; the Caucasus, Central
+# Asia and Cyprus with Europe).
+BUSINESS_REGIONS: tuple[str, ...] = (
+    "East Asia",
+    "Southeast Asia",
+    "South Asia",
+    "Middle East",
+    "Europe",
+    "Americas",
+    "Africa",
+    "Oceania",
+)
+_BY_SUBREGION = {
+    "Eastern Asia": "East Asia",
+    "South-eastern Asia": "Southeast Asia",
+    "Southern Asia": "South Asia",
+    "Western Asia": "Middle East",
+    "Central Asia": "Europe",
+}
+_BY_REGION = {"Europe": "Europe", "Americas": "Americas", "Africa": "Africa", "Oceania": "Oceania"}
+_BUSINESS_EXCEPTIONS = {"IRN": "Middle East", "ARM": "Europe", "AZE": "Europe", "GEO": "Europe",
+                        "CYP": "Europe"}  # fmt: skip
+
+
+def business_region(iso3: str, region: str | None, subregion: str | None) -> str | None:
+    """The business region of a country (None for Antarctica and the like)."""
+    if iso3 in _BUSINESS_EXCEPTIONS:
+        return _BUSINESS_EXCEPTIONS[iso3]
+    return _BY_SUBREGION.get(subregion or "") or _BY_REGION.get(region or "")
+
+
 def build_country_tables(raw: Path, curated: Path, *, min_sovereign: int = 190) -> CountryTables:
     """Load, process and check every country-keyed table."""
     codes = _read_country_codes(raw)
@@ -243,6 +275,12 @@ def build_country_tables(raw: Path, curated: Path, *, min_sovereign: int = 190) 
         members = set(relations.loc[relations["relation"] == rel, "iso3"])
         countries[rel] = countries["iso3"].isin(members)
     countries["home"] = countries["iso3"].eq("TWN")
+    countries["business_region"] = [
+        business_region(i, r, s)
+        for i, r, s in zip(
+            countries["iso3"], countries["region"], countries["subregion"], strict=True
+        )
+    ]
     countries = countries.sort_values("iso3").reset_index(drop=True)
 
     _check_countries(countries, min_sovereign)

@@ -275,6 +275,19 @@ SOURCES: dict[str, Source] = {
             "eCFR issue 2026-07-23",
             "Row-level sources in each table's `source` column",
         ),
+        Source(
+            "us_ai_partnerships",
+            "US AI partnerships: Pax Silica Declaration, bilateral AI and technology deals",
+            "Compiled by this project from official and press sources named row by row",
+            "risk/data/us_ai_partnerships.csv",
+            "",
+            "Facts with per-row source links; the compilation is the project's own",
+            True,
+            "compiled 2026-11-29",
+            "Row-level sources in the table's `source_url` column",
+            "",
+            "One row per country and agreement, with the signing date; see risk/data/us_ai_partnerships.md.",
+        ),
     ]
 }
 

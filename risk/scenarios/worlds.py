@@ -57,7 +57,7 @@ class World:
 def base_world(eng: ScoringEngine, spec: ScoreSpec) -> World:
     """The world as the data has it, for `spec` (data version pinned)."""
     spec, _ = eng.resolve(spec)
-    prep = eng.prepared(date.fromisoformat(spec.as_of).year)
+    prep = eng.prepared(date.fromisoformat(spec.as_of))
     return World(
         prep,
         spec,

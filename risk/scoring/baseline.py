@@ -180,7 +180,7 @@ def baseline_score(
     idx = _aggregate(
         norm, pillar_of, w_ind, dict(zip(PILLARS, pw, strict=True)), spec.aggregation == "geometric"
     )
-    pen = pd.Series(penalties(spec, gates), index=df.index)
+    pen = pd.Series(penalties(spec, gates, prep.small_market), index=df.index)
     score = (idx - pen).clip(lower=0)
     rank = _rank(score, pd.Series(rankable, index=df.index))
     return pd.DataFrame({"score": score, "rank": rank})
@@ -201,7 +201,7 @@ def baseline_monte_carlo(
     pillar_of = dict(zip(prep.codes, fw["pillar"], strict=True))
     direction = dict(zip(prep.codes, fw["direction"].astype(float), strict=True))
     f_ind, f_pil, imp, nrm, agg = spec_draw_plan(spec, n_draws, len(prep.codes))
-    pen = pd.Series(penalties(spec, gates), index=df.index)
+    pen = pd.Series(penalties(spec, gates, prep.small_market), index=df.index)
     ok = pd.Series(rankable, index=df.index)
     norms: dict[tuple[int, int], pd.DataFrame] = {}
     ranks = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,7 @@ US_BLOCS: tuple[str, ...] = (
 )
 CHINA_BLOCS: tuple[str, ...] = ("bloc_brics", "bloc_sco", "bloc_bri")
 CGIT_WINDOW_YEARS = 5
+PARTNERSHIPS_CODE = "derived.us_ai_partnerships"
 
 
 # --------------------------------------------------------------------------------------
@@ -36,8 +39,36 @@ def _long(wide: pd.DataFrame, code: str, source: str) -> pd.DataFrame:
     return out
 
 
+def partnership_counts(
+    countries: pd.DataFrame, partnerships: pd.DataFrame | None, as_of: date
+) -> pd.DataFrame:
+    """derived.us_ai_partnerships: the US AI agreements a country has signed by `as_of` and not left
+    (one per agreement; every country gets a row, zero when it has none)."""
+    n = pd.Series(0.0, index=countries["iso3"].astype(str))
+    if partnerships is not None and not partnerships.empty:
+        day = pd.Timestamp(as_of)
+        signed = pd.to_datetime(partnerships["signed"])
+        ended = pd.to_datetime(partnerships["effective_to"])
+        live = (signed <= day) & (ended.isna() | (ended > day))
+        counts = partnerships[live].groupby("iso3")["agreement"].nunique().astype(float)
+        n = n.add(counts.reindex(n.index).fillna(0.0), fill_value=0.0)
+    return pd.DataFrame(
+        {
+            "iso3": n.index,
+            "indicator": PARTNERSHIPS_CODE,
+            "year": as_of.year,
+            "value": n.to_numpy(dtype=float),
+            "source": "us_ai_partnerships",
+        }
+    )
+
+
 def derive_indicators(
-    countries: pd.DataFrame, observations: pd.DataFrame, as_of_year: int
+    countries: pd.DataFrame,
+    observations: pd.DataFrame,
+    as_of_year: int,
+    partnerships: pd.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> pd.DataFrame:
     """Indicators computed from other tables; long form like the observations.
 
@@ -48,8 +79,11 @@ def derive_indicators(
     - derived.cgit_5y_pct_gdp: recorded Chinese investment + construction over the last five
       years of the tracker, as % of GDP (no recorded deal counts as zero).
     - derived.us_devfin_access: 1 if not high income (World Bank classification).
+    - derived.us_ai_partnerships: US AI agreements signed by the as-of date (`partnership_counts`).
     """
-    frames: list[pd.DataFrame] = []
+    frames: list[pd.DataFrame] = [
+        partnership_counts(countries, partnerships, as_of or date(as_of_year, 12, 31))
+    ]
     c = countries.set_index("iso3")
     us = [b for b in US_BLOCS if b in c.columns]
     cn = [b for b in CHINA_BLOCS if b in c.columns]

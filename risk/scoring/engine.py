@@ -53,7 +53,7 @@ class ScoringEngine:
         self.inputs = inputs
         self.framework = (framework or load_framework()).with_overrides(inputs.framework_overrides)
         self._base_framework = framework
-        self._prepared: dict[int, Prepared] = {}
+        self._prepared: dict[date, Prepared] = {}
         self._gates: dict[tuple[str, bool, str], GateResult] = {}
 
     def with_data(
@@ -70,10 +70,11 @@ class ScoringEngine:
     def data_version(self) -> str:
         return self.inputs.data_version
 
-    def prepared(self, as_of_year: int) -> Prepared:
-        if as_of_year not in self._prepared:
-            self._prepared[as_of_year] = prepare(self.inputs, self.framework, as_of_year)
-        return self._prepared[as_of_year]
+    def prepared(self, as_of: date) -> Prepared:
+        """The matrix as of a date (dated facts such as agreements count from their day)."""
+        if as_of not in self._prepared:
+            self._prepared[as_of] = prepare(self.inputs, self.framework, as_of)
+        return self._prepared[as_of]
 
     def gates(self, prep: Prepared, spec: ScoreSpec) -> GateResult:
         key = (spec.as_of, spec.include_conflicts, spec.scenario)
@@ -96,7 +97,7 @@ class ScoringEngine:
     def score(self, spec: ScoreSpec, *, monte_carlo: bool = True) -> ScoreResult:
         """Run the whole pipeline (and, unless turned off, the Monte Carlo rank intervals)."""
         spec, warns = self.resolve(spec)
-        prep = self.prepared(date.fromisoformat(spec.as_of).year)
+        prep = self.prepared(date.fromisoformat(spec.as_of))
         result = run_pipeline(prep, spec, self.gates(prep, spec), monte_carlo=monte_carlo)
         result.warnings[:0] = warns
         return result
@@ -140,7 +141,7 @@ def score_prepared(prep: Prepared, spec: ScoreSpec, gates: GateResult) -> ScoreR
     )
     assert pil_batch is not None
     pil = pil_batch
-    pen = penalties(spec, gates)
+    pen = penalties(spec, gates, prep.small_market)
     scores = finish_scores(index, pen)[:, 0]
     coverage = core.screen.country_coverage
     rankable = rankable_mask(spec, gates, coverage) & np.isfinite(scores)

@@ -27,6 +27,7 @@ class Inputs:
     data_version: str
     indicators: pd.DataFrame | None = None
     framework_overrides: pd.DataFrame | None = None  # framework rows added by published uploads
+    partnerships: pd.DataFrame | None = None  # US AI partnerships, dated (risk/data)
 
 
 def load_inputs(store: ReadStore) -> Inputs:
@@ -38,6 +39,7 @@ def load_inputs(store: ReadStore) -> Inputs:
         "diffusion_tiers",
         "indicators",
         "framework_overrides",
+        "us_partnerships",
     )
     available = set(store.tables())
     frames = {n: store.table(n) if n in available else None for n in names}
@@ -56,6 +58,7 @@ def load_inputs(store: ReadStore) -> Inputs:
         data_version=version,
         indicators=frames["indicators"],
         framework_overrides=frames["framework_overrides"],
+        partnerships=frames["us_partnerships"],
     )
 
 

@@ -14,6 +14,7 @@ from risk.framework import (
     Framework,
     load_framework,
 )
+from risk.scoring import market
 from risk.scoring.derived import derive_indicators
 from risk.scoring.inputs import Inputs, scored_countries
 
@@ -90,6 +91,7 @@ class Prepared:
     sources: np.ndarray
     transformed: np.ndarray
     group_codes: np.ndarray  # (n, 3): region x income cell, income group, region (ints)
+    small_market: np.ndarray  # each country's share (0-1) of the small-market discount
 
     @cached_property
     def codes(self) -> list[str]:
@@ -111,16 +113,19 @@ def _group_codes(countries: pd.DataFrame) -> np.ndarray:
     return out.astype(np.int64)
 
 
-def prepare(inputs: Inputs, framework: Framework | None = None, as_of_year: int = 0) -> Prepared:
+def prepare(
+    inputs: Inputs, framework: Framework | None = None, as_of: date | None = None
+) -> Prepared:
     """Derive, select the latest value within age, and transform: the per-version matrix."""
     fw = framework or load_framework()
-    year = as_of_year or date.today().year
+    as_of = as_of or date.today()
+    year = as_of.year
     countries = scored_countries(inputs.countries)
     iso3 = countries["iso3"].astype(str).to_numpy(dtype=object)
     obs = inputs.observations[["iso3", "indicator", "year", "value", "source"]].copy()
     obs["year"] = obs["year"].astype(int)
     obs["value"] = obs["value"].astype(float)
-    derived = derive_indicators(inputs.countries, obs, year)
+    derived = derive_indicators(inputs.countries, obs, year, inputs.partnerships, as_of)
     allobs = pd.concat([obs, derived], ignore_index=True)
     ind = fw.indicators
     raw, years, sources = select_latest(
@@ -131,10 +136,16 @@ def prepare(inputs: Inputs, framework: Framework | None = None, as_of_year: int 
         ind["absent_is_zero"].to_numpy(dtype=bool),
         year,
     )
-    pop, _, _ = select_latest(
-        obs, iso3, ["wdi.sp.pop.totl"], np.array([10]), np.array([False]), year
+    size, _, _ = select_latest(
+        obs,
+        iso3,
+        [market.POP_CODE, market.GDP_CODE, market.CLUSTERS_CODE],
+        np.array([10, market.MAX_AGE_YEARS, 10]),
+        np.array([False, False, True]),
+        year,
     )
-    transformed = apply_transforms(raw, list(ind["transform"]), pop[:, 0])
+    pop = size[:, 0]
+    transformed = apply_transforms(raw, list(ind["transform"]), pop)
     return Prepared(
         data_version=inputs.data_version,
         as_of_year=year,
@@ -146,4 +157,5 @@ def prepare(inputs: Inputs, framework: Framework | None = None, as_of_year: int 
         sources=sources,
         transformed=transformed,
         group_codes=_group_codes(countries),
+        small_market=market.small_market_share(size[:, 1], pop, size[:, 2]),
     )

@@ -96,7 +96,7 @@ def draw_scores(
     f_ind, f_pil, imp, nrm, agg = plan
     w_ind = base.w_ind[None, :] * f_ind
     w_pil = base.w_pil[None, :] * f_pil
-    pen = penalties(spec, result.steps["gates"])
+    pen = penalties(spec, result.steps["gates"], result.prepared.small_market)
     cores: dict[int, Core] = {}
     norms: dict[tuple[int, int], np.ndarray] = {}
     for combo in sorted(set(zip(imp.tolist(), nrm.tolist(), agg.tolist(), strict=True))):
@@ -170,7 +170,7 @@ def drop_one(result: ScoreResult) -> pd.DataFrame:
     index, _ = aggregate_batch(
         norm, core.available, core.pillars, w, pw, spec.aggregation == "geometric"
     )
-    scores = finish_scores(index, penalties(spec, gates))
+    scores = finish_scores(index, penalties(spec, gates, prep.small_market))
     base_rank = result.table["rank"].to_numpy(float)
     ok = ~np.isnan(base_rank)
     ranks = rank_desc(scores, ok & np.isfinite(scores).all(axis=1))

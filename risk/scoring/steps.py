@@ -353,9 +353,13 @@ def core_steps(prep: Prepared, spec: ScoreSpec, imputation: str | None = None) -
     return Core(scr, imp, treat, available, scr.weights, pw, pillars, direction)
 
 
-def penalties(spec: ScoreSpec, gates: GateResult) -> np.ndarray:
-    """Points subtracted for D:1/D:3/D:4 groups in force and, in the diffusion scenario, tier 2."""
-    pen = spec.d_group_penalty * gates.penalty_groups.astype(float)
+def penalties(spec: ScoreSpec, gates: GateResult, small_market: np.ndarray) -> np.ndarray:
+    """Points subtracted for a small market (`small_market`: each country's share of the
+    discount), D:1/D:3/D:4 groups in force and, in the diffusion scenario, tier 2."""
+    pen = (
+        spec.small_market_penalty * small_market
+        + spec.d_group_penalty * gates.penalty_groups.astype(float)
+    )
     if spec.scenario == "diffusion_tiers":
         pen = pen + np.where(gates.tier == "2", spec.tier2_penalty, 0.0)
     return pen
