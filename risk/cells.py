@@ -31,6 +31,11 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_text(df: pd.DataFrame, **to_csv: Any) -> str:
+    """CSV text safe to open in a spreadsheet (what the command line prints or writes)."""
+    return str(neutralise_frame(df).to_csv(index=False, lineterminator="\n", **to_csv))
+
+
 def safe_csv(df: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8 with BOM, for Excel) safe to open in a spreadsheet."""
     return neutralise_frame(df).to_csv(index=False).encode("utf-8-sig")

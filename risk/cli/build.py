@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from risk.cells import csv_text
 from risk.ingest.build import build
 from risk.paths import DATASETS_DIR, default_shared_data
 from risk.store.embedded import open_store
@@ -50,6 +51,7 @@ COUNTRY_COLUMNS = [
     "name_zh_tw",
     "region",
     "subregion",
+    "business_region",
     "income_group",
     "sovereign",
 ]
@@ -58,12 +60,13 @@ COUNTRY_COLUMNS = [
 def _countries(args: argparse.Namespace) -> int:
 
     df = open_store().query(
-        "SELECT iso3, iso2, name_en, name_zh_tw, region, subregion, income_group, sovereign FROM countries "
+        "SELECT iso3, iso2, name_en, name_zh_tw, region, subregion, business_region, income_group, "
+        "sovereign FROM countries "
         "WHERE sovereign OR NOT ? ORDER BY iso3",
         [bool(args.sovereign)],
     )
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(csv_text(df))
     elif args.format == "json":
         print(df.to_json(orient="records", force_ascii=False))
     else:

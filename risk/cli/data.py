@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from risk.cells import csv_text
 from risk.errors import RefreshError, RiskError
 from risk.i18n import normalise_lang
 from risk.store.embedded import open_store
@@ -139,7 +140,7 @@ def _versions(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(df.to_json(orient="records", force_ascii=False))
     elif args.format == "csv":
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(csv_text(df))
     else:
         cols = ["version", "current", "created_at", "author", "action", "file_name", "rows_total"]
         print(df[cols].to_string(index=False))
@@ -160,7 +161,7 @@ def _diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(df.to_json(orient="records", force_ascii=False))
     elif args.format == "csv":
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(csv_text(df))
     else:
         counts = df["change"].value_counts().to_dict() if len(df) else {}
         print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no differences")

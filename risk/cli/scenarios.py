@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from risk.cells import csv_text
 from risk.cli.scoring import _add_spec_options, _json_default, _records, spec_from_args
 from risk.scenarios.allocation import Limits, allocate
 from risk.scenarios.kinds import KINDS, SEPARATOR, parse_scenarios
@@ -53,7 +54,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         )
         print(text)
     else:
-        sys.stdout.write(table.to_csv(index=False, float_format="%.6g"))
+        sys.stdout.write(csv_text(table, float_format="%.6g"))
     return 0
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from risk.bench import run_all
+from risk.cells import csv_text
 from risk.errors import SpecError
 from risk.framework import list_presets, load_framework
 from risk.scoring.engine import engine_for
@@ -149,7 +150,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             indent=1,
         )
     else:
-        text = table.to_csv(index=False, float_format="%.6g")
+        text = csv_text(table, float_format="%.6g")
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
@@ -166,7 +167,7 @@ def format_explanation(iso3: str, row: pd.Series, lines: pd.DataFrame, aggregati
         f"aggregation {aggregation}; weight = share of the index; contribution in score points",
         "",
         f"{'pillar':<15} {'indicator':<34} {'raw':>12} {'year':>5} {'norm':>6} "
-        f"{'weight':>7} {'contrib':>8}",
+        f"{'weight':>7} {'contrib':>8}  source",
     ]
     for _, ln in lines.iterrows():
         year = "" if pd.isna(ln["year"]) else str(int(ln["year"]))
@@ -175,7 +176,7 @@ def format_explanation(iso3: str, row: pd.Series, lines: pd.DataFrame, aggregati
         flag = "*" if ln["imputed"] else " "
         out.append(
             f"{ln['pillar']:<15} {str(ln['code'])[:34]:<34} {raw:>12} {year:>5} {norm:>6}{flag}"
-            f"{ln['weight']:>7.3f} {ln['contribution']:>8.2f}"
+            f"{ln['weight']:>7.3f} {ln['contribution']:>8.2f}  {ln['source'] or ''}"
         )
     total = float(lines["contribution"].sum())
     out += ["", f"sum of contributions {total:.4f} = score {row['score']:.4f}", "* imputed"]
@@ -194,7 +195,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     row = result.table.set_index("iso3").loc[args.iso3.upper()]
     row["iso3"] = args.iso3.upper()
     if args.format == "csv":
-        sys.stdout.write(lines.to_csv(index=False, float_format="%.6g"))
+        sys.stdout.write(csv_text(lines, float_format="%.6g"))
     elif args.format == "json":
         print(json.dumps(_records(lines), ensure_ascii=False, default=_json_default, indent=1))
     else:
