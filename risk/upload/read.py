@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import UploadError
+from risk.upload.limits import Budget, UploadLimits, check_before_parsing
 
 # -- constants ---------------------------------------------------------------------------
 # File types the upload accepts (the reader also sniffs the content, whatever the name says).
@@ -38,6 +39,17 @@ class RawTable:
     sheet: str = ""
     metadata: pd.DataFrame | None = None  # an Excel sheet named metadata / indicators
     notes: list[str] = field(default_factory=list)
+    # Formula cells of the data sheet: row and column as the sheet shows them (B, 7), the formula
+    # text and the value last calculated (None when the file keeps none).
+    formulas: list[Formula] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Formula:
+    row: int
+    column: str
+    formula: str
+    cached: Any
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -116,20 +128,30 @@ def _header_index(rows: list[list[str]]) -> int:
 
 
 def read_upload(
-    data: bytes, file_name: str, *, score: Callable[[str], int] | None = None
+    data: bytes,
+    file_name: str,
+    *,
+    score: Callable[[str], int] | None = None,
+    limits: UploadLimits | None = None,
 ) -> RawTable:
-    """Read any supported file into text cells; raise UploadError if it cannot be read at all."""
+    """Read any supported file into text cells; raise UploadError if it cannot be read at all,
+    LimitExceeded if it is past a limit (checked before parsing, then as it is read)."""
     if not data:
         raise UploadError("the file is empty", rows=[{"file": file_name}])
+    lim = limits or UploadLimits.from_env()
+    check_before_parsing(data, file_name, lim)
     sha = sha256_bytes(data)
     lower = file_name.lower()
     try:
         if data[:4] == b"PAR1" or lower.endswith(".parquet"):
-            return _read_parquet(data, file_name, sha)
-        if data[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm", ".xls")):
-            return _read_excel(data, file_name, sha)
-        return _read_text(data, file_name, sha, score)
-    except UploadError:
+            raw = _read_parquet(data, file_name, sha)
+        elif data[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm", ".xls")):
+            raw = _read_excel(data, file_name, sha, Budget(lim))
+        else:
+            raw = _read_text(data, file_name, sha, score)
+        Budget(lim).frame(len(raw.frame), len(raw.frame.columns))
+        return raw
+    except (UploadError, MemoryError):
         raise
     except (ValueError, OSError, KeyError, IndexError, zipfile.BadZipFile, csv.Error) as exc:
         raise UploadError(
@@ -181,8 +203,8 @@ def _notes(skip: int) -> list[str]:
     return [f"skipped {skip} lines above the header"] if skip else []
 
 
-def _read_excel(data: bytes, file_name: str, sha: str) -> RawTable:
-    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object)
+def _read_excel(data: bytes, file_name: str, sha: str, budget: Budget) -> RawTable:
+    sheets, formulas = _excel_sheets(data, budget)
     meta = None
     chosen = ""
     for name in sheets:
@@ -199,8 +221,76 @@ def _read_excel(data: bytes, file_name: str, sha: str) -> RawTable:
     frame = _sheet_frame(grid.iloc[skip:])
     frame.attrs["rows"] = (grid.index[skip + 1 :] + 1).to_numpy()
     return RawTable(
-        frame, file_name, sha, "excel", header_row, sheet=chosen, metadata=meta, notes=[]
+        frame,
+        file_name,
+        sha,
+        "excel",
+        header_row,
+        sheet=chosen,
+        metadata=meta,
+        notes=[],
+        formulas=formulas.get(chosen, []),
     )
+
+
+def _excel_sheets(
+    data: bytes, budget: Budget
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[Formula]]]:
+    """Every sheet as a grid of cell values (row i of the grid is sheet row i + 1), read row by row
+    within the budget, and each sheet's formula cells. Rows are never padded to the declared size:
+    a lone far cell costs one row, not a million."""
+    import openpyxl  # deferred: only Excel uploads need it
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheets: dict[str, pd.DataFrame] = {}
+    try:
+        for ws in book.worksheets:
+            ws.reset_dimensions()  # the declared size was checked; never pad to it
+            grid: list[tuple[Any, ...]] = []
+            for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                budget.row(i, len(row), ws.title)
+                grid.append(row)
+            sheets[ws.title] = pd.DataFrame(grid, dtype=object) if grid else pd.DataFrame()
+    finally:
+        book.close()
+    formulas: dict[str, list[Formula]] = {}
+    if _has_formulas(data):
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            for ws in book.worksheets:
+                ws.reset_dimensions()
+                values = sheets.get(ws.title, pd.DataFrame())
+                found: list[Formula] = []
+                for row in ws.iter_rows():
+                    for cell in row:
+                        if getattr(cell, "data_type", "") != "f" or len(found) >= 1000:
+                            continue
+                        r, c = int(cell.row) - 1, int(cell.column) - 1
+                        cached = (
+                            values.iat[r, c] if r < len(values) and c < values.shape[1] else None
+                        )
+                        found.append(
+                            Formula(int(cell.row), str(cell.column_letter), str(cell.value), cached)
+                        )
+                formulas[ws.title] = found
+        finally:
+            book.close()
+    return sheets, formulas
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet of a (size-checked) xlsx holds a formula element."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            with zf.open(info) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 20):
+                    if re.search(rb"<(?:\w+:)?f[ >/]", tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
 
 
 def _cell(value: Any) -> str:

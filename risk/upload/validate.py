@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from risk.errors import UploadError
+from risk.upload.isolate import run_isolated
 from risk.upload.issues import Issue, Issues
 from risk.upload.layouts import UploadOptions, to_long
+from risk.upload.limits import Deadline, LimitExceeded, UploadLimits, check_before_parsing
 from risk.upload.matching import (
     Reference,
     _encoding_score,
@@ -20,7 +24,14 @@ from risk.upload.matching import (
 from risk.upload.metadata import check_metadata
 from risk.upload.read import RawTable, read_upload, sha256_bytes
 from risk.upload.report import UploadReport, _failed
-from risk.upload.values import CODE_RE, parse_values, parse_years
+from risk.upload.values import (
+    ABSURD_ABS,
+    CODE_RE,
+    impossible_dates,
+    parse_values,
+    parse_years,
+    unit_bounds,
+)
 
 
 def validate(
@@ -28,10 +39,15 @@ def validate(
     ref: Reference,
     options: UploadOptions | None = None,
     metadata: pd.DataFrame | None = None,
+    *,
+    deadline: Deadline | None = None,
 ) -> UploadReport:
-    """Shape, match and check a read file; never raises for problems in the data itself."""
+    """Shape, match and check a read file; never raises for problems in the data itself (only
+    LimitExceeded when `deadline` is spent)."""
     opts = options or UploadOptions()
+    tick = deadline.check if deadline is not None else (lambda: None)
     shaped = to_long(raw, opts)
+    tick()
     issues = shaped.issues
     long = shaped.long
     notes = list(raw.notes)
@@ -82,11 +98,34 @@ def validate(
     year_col = next((c for c, r in shaped.roles.items() if r == "year"), None)
     year_column = long["_col"] if year_col is None else pd.Series(year_col, index=long.index)
     keep_country = status != "aggregate"
+    as_text = long["value"].astype(object).where(long["value"].notna(), "").astype(str)
+    infinite = invalid & np.isinf(pd.to_numeric(as_text.str.strip(), errors="coerce"))
+    absurd = values.abs() > ABSURD_ABS
     issues.add_rows(
-        "error", "value_invalid", long[invalid & keep_country], long["_col"], long["value"]
+        "error",
+        "value_invalid",
+        long[invalid & ~infinite & keep_country],
+        long["_col"],
+        long["value"],
     )
-    bad_year = years.isna() & ~missing & keep_country
+    issues.add_rows(
+        "error", "value_not_finite", long[infinite & keep_country], long["_col"], long["value"]
+    )
+    issues.add_rows(
+        "error",
+        "value_absurd",
+        long[absurd & keep_country],
+        long["_col"],
+        long["value"],
+        params=lambda _i: {"limit": f"{ABSURD_ABS:.0e}"},
+    )
+    values = values.where(~absurd)
+    bad_date = impossible_dates(long["year"]) & keep_country
+    issues.add_rows("error", "date_invalid", long[bad_date], year_column, long["year"])
+    bad_year = years.isna() & ~missing & keep_country & ~bad_date
     issues.add_rows("error", "year_invalid", long[bad_year], year_column, long["year"])
+    _check_formulas(raw, issues)
+    tick()
     miss = missing & keep_country & (long["value"].astype(str).str.strip() != "")
     if miss.any():
         issues.add_rows("warning", "value_missing", long[miss], long["_col"], long["value"])
@@ -128,7 +167,10 @@ def validate(
         new_codes,
         issues,
     )
+    tick()
+    obs = _check_units(obs, ref, meta, issues)
     _check_plausibility(obs, ref, meta, issues)
+    tick()
     if obs.empty and issues.count("error") == 0:
         issues.add(Issue("error", "no_rows"))
     report = UploadReport(
@@ -180,6 +222,77 @@ def _check_duplicates(obs: pd.DataFrame, issues: Issues) -> pd.DataFrame:
     )
     keep = ~obs.index.isin(conflict.index) & ~obs.index.isin(same.index)
     return obs[keep]
+
+
+def _check_formulas(raw: RawTable, issues: Issues) -> None:
+    """Formula cells are reported, never read silently: with a value last calculated by the
+    spreadsheet it is used (warning); without one the cell has no value (error)."""
+    for f in raw.formulas:
+        cached = f.cached is not None and str(f.cached).strip() != ""
+        issues.add(
+            Issue(
+                "warning" if cached else "error",
+                "formula_cached" if cached else "formula_no_value",
+                row=f.row,
+                column=f.column,
+                value=f.formula[:200],
+                params={"cached": f.cached if cached else ""},
+            )
+        )
+
+
+def _same(params: dict[str, Any]) -> Callable[[int], dict[str, Any]]:
+    """The same message parameters for every row."""
+    return lambda _i: params
+
+
+def _check_units(
+    obs: pd.DataFrame, ref: Reference, meta: pd.DataFrame, issues: Issues
+) -> pd.DataFrame:
+    """Values the indicator's unit rules out: outside a stated range ('score 0-100', a share of a
+    whole), negative counts (errors, rows dropped); a bare '%' over 100 (warning)."""
+    if obs.empty:
+        return obs
+    units = dict(zip(ref.indicators.get("code", []), ref.indicators.get("unit", []), strict=False))
+    units.update(dict(zip(meta.get("code", []), meta.get("unit", []), strict=False)))
+    drop = pd.Series(False, index=obs.index)
+    for code, grp in obs.groupby("indicator", sort=True):
+        unit = str(units.get(code, "") or "")
+        kind, lo, hi = unit_bounds(unit)
+        vals = grp["value"]
+        if kind == "range" and lo is not None and hi is not None:
+            out = grp[(vals < lo) | (vals > hi)]
+            issues.add_rows(
+                "error",
+                "value_out_of_range",
+                out,
+                out["_col"],
+                out["value"],
+                params=_same({"unit": unit, "lo": f"{lo:g}", "hi": f"{hi:g}"}),
+            )
+            drop.loc[out.index] = True
+        elif kind == "count":
+            out = grp[vals < 0]
+            issues.add_rows(
+                "error",
+                "value_negative",
+                out,
+                out["_col"],
+                out["value"],
+                params=_same({"unit": unit}),
+            )
+            drop.loc[out.index] = True
+        elif kind == "percent":
+            out = grp[vals > 100]
+            issues.add_rows(
+                "warning",
+                "share_over_100",
+                out,
+                out["_col"],
+                out["value"],
+                params=_same({"unit": unit}),
+            )
+    return obs[~drop]
 
 
 def _check_plausibility(
@@ -244,29 +357,65 @@ def check_upload(
     ref: Reference,
     options: UploadOptions | None = None,
     metadata: pd.DataFrame | None = None,
+    *,
+    limits: UploadLimits | None = None,
 ) -> UploadReport:
-    """Read and validate a file; a file that cannot be read gives a report with one error."""
+    """Read and validate a file; a file that cannot be read, or is past a limit, gives a report
+    with one error. The size and declared shape are checked here, before any parser runs; the
+    parsing and validation run in a child process with memory and time limits (risk.upload.isolate),
+    so a hostile file cannot take down the caller."""
+    lim = limits or UploadLimits.from_env()
+    try:
+        check_before_parsing(data, file_name, lim)
+        report: UploadReport = run_isolated(
+            _check_in_child, (data, file_name, ref, options, metadata, lim), lim
+        )
+        return report
+    except UploadError as exc:
+        return _unreadable(exc, file_name, data)
+
+
+def _check_in_child(
+    data: bytes,
+    file_name: str,
+    ref: Reference,
+    options: UploadOptions | None,
+    metadata: pd.DataFrame | None,
+    limits: UploadLimits,
+) -> UploadReport:
+    """Read and validate in this process (the body of `check_upload`'s child)."""
+    deadline = Deadline(limits)
 
     def score(text: str) -> int:
         return _encoding_score(text, ref)
 
     try:
-        raw = read_upload(data, file_name, score=score)
+        raw = read_upload(data, file_name, score=score, limits=limits)
+        deadline.check()
     except UploadError as exc:
-        issues = Issues()
-        row = exc.rows[0] if exc.rows else {}
-        if exc.message == "ragged rows":
-            issues.add(
-                Issue(
-                    "error",
-                    "file_ragged",
-                    row=int(row["row"]),
-                    params={"expected": row["expected"], "found": row["found"]},
-                )
+        return _unreadable(exc, file_name, data)
+    return validate(raw, ref, options, metadata, deadline=deadline)
+
+
+def _unreadable(exc: UploadError, file_name: str, data: bytes) -> UploadReport:
+    """The report of a file that could not be read (or was refused), with one error."""
+    issues = Issues()
+    row = exc.rows[0] if exc.rows else {}
+    if isinstance(exc, LimitExceeded):
+        issues.add(
+            Issue("error", f"limit_{exc.name}", column=exc.where or None, params=exc.params())
+        )
+    elif exc.message == "ragged rows":
+        issues.add(
+            Issue(
+                "error",
+                "file_ragged",
+                row=int(row["row"]),
+                params={"expected": row["expected"], "found": row["found"]},
             )
-        elif exc.message.startswith("the file is empty"):
-            issues.add(Issue("error", "file_empty"))
-        else:
-            issues.add(Issue("error", "file_unreadable", params={"detail": exc.message}))
-        return _failed(file_name, sha256_bytes(data), issues)
-    return validate(raw, ref, options, metadata)
+        )
+    elif exc.message.startswith("the file is empty"):
+        issues.add(Issue("error", "file_empty"))
+    else:
+        issues.add(Issue("error", "file_unreadable", params={"detail": exc.message}))
+    return _failed(file_name, sha256_bytes(data), issues)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 import unicodedata
@@ -18,7 +19,10 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?%?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d{1,2}%?$|^[+-]?\d+,\d{4,}%?$")
 _DATE_YEAR = re.compile(r"^(\d{4})(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?(?:[ T].*)?$")
+_DATE_PARTS = re.compile(r"^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[ T].*)?$")
 UPLOAD_PREFIX = "upload."
+# No indicator of this dashboard comes near: the largest, GDP in current US$, is about 3e13.
+ABSURD_ABS = 1e15
 
 
 # -- parsing values -----------------------------------------------------------------------
@@ -62,7 +66,60 @@ def parse_years(values: pd.Series) -> pd.Series:
         found = text[todo].str.extract(_DATE_YEAR)[0]
         nums.loc[todo] = pd.to_numeric(found, errors="coerce")
     whole = nums.notna() & (nums % 1 == 0) & nums.between(YEAR_MIN, YEAR_MAX)
-    return nums.where(whole)
+    return nums.where(whole & ~impossible_dates(values))
+
+
+def impossible_dates(values: pd.Series) -> pd.Series:
+    """Dates whose month or day does not exist ('2024-13-45', '2023-02-29'): never read as a year."""
+    text = values.astype(str).str.strip()
+    parts = text.str.extract(_DATE_PARTS)
+    has = parts[0].notna() & pd.to_numeric(text, errors="coerce").isna()  # '2020.0' is a number
+    if not has.any():
+        return pd.Series(False, index=values.index)
+    bad = pd.Series(False, index=values.index)
+    for i in parts.index[has]:
+        year, month, day = parts.at[i, 0], parts.at[i, 1], parts.at[i, 2]
+        m = int(month)
+        if not 1 <= m <= 12:
+            bad.at[i] = True
+        elif isinstance(day, str):
+            bad.at[i] = not 1 <= int(day) <= calendar.monthrange(int(year), m)[1]
+    return bad
+
+
+# -- what a unit allows ----------------------------------------------------------------------
+_RANGE = re.compile(r"(-?\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)\s*$")
+_WHOLE_SHARE = re.compile(
+    r"^%\s*of\s+(population|people|adults|individuals|households|firms|enterprises|companies|"
+    r"total|manufactured exports|land|area|labou?r force|employment|respondents)"
+)
+_COUNT_WORDS = frozenset(
+    {
+        "count", "number", "agencies", "applications", "people", "persons", "equivalents",
+        "clusters", "regions", "zones", "cables", "servers", "firms", "mw", "gw", "twh", "kwh",
+        "mwh", "gco2/kwh", "km",
+    }
+)  # fmt: skip
+
+
+def unit_bounds(unit: str) -> tuple[str, float | None, float | None]:
+    """What a unit (the `unit` column of indicators) allows: ("range", lo, hi) for 'score 0-100'
+    and shares of a whole ('% of population'); ("percent", None, 100) for a bare '%' (over 100 is
+    suspicious, not impossible); ("count", 0, None) for counts and physical quantities; else
+    ("any", None, None). Growth rates, '% of GDP' and percentage points may be anything."""
+    text = " ".join(str(unit or "").strip().casefold().split())
+    if not text or "annual" in text or "growth" in text or "points" in text:
+        return "any", None, None
+    m = _RANGE.search(text)
+    if m and "about" not in text:
+        return "range", float(m.group(1)), float(m.group(2))
+    if _WHOLE_SHARE.match(text):
+        return "range", 0.0, 100.0
+    if text in ("%", "percent", "% share", "share (%)"):
+        return "percent", None, 100.0
+    if set(text.replace(",", " ").split()) & _COUNT_WORDS:
+        return "count", 0.0, None
+    return "any", None, None
 
 
 def slug(text: str) -> str:
