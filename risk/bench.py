@@ -7,6 +7,7 @@ imports it but the command line.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import statistics
@@ -252,10 +253,38 @@ def overview_bench() -> dict[str, float]:
     return out
 
 
+def far_cell_workbook() -> bytes:
+    """A 5 KB workbook whose only cell is XFD1048576: read naively, a 17-billion-cell grid."""
+    import openpyxl  # deferred: only this benchmark writes workbooks
+
+    book = openpyxl.Workbook()
+    book.active["XFD1048576"] = 1  # type: ignore[index]
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def upload_guard_bench() -> dict[str, float]:
+    """`upload_guard_ms`: time for the upload entry point (`check_upload`) to refuse the far-cell
+    workbook (the reference lists are built once, outside the timing)."""
+    data = far_cell_workbook()
+    ref = reference_from_store(open_store())
+
+    def run() -> object:
+        report = check_upload(data, "far.xlsx", ref)
+        if report.ok:
+            raise RiskError("the far-cell workbook was not refused")
+        return report
+
+    run()
+    return {"upload_guard_ms": round(median_time(run, 21) * 1000, 2)}
+
+
 # Every benchmark, in the order `python -m risk bench` runs them.
 BENCHMARKS: dict[str, BenchFn] = {
     "scoring": scoring_bench,
     "import": import_bench,
     "allocation": allocation_bench,
     "overview": overview_bench,
+    "upload_guard": upload_guard_bench,
 }
