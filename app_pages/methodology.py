@@ -100,5 +100,9 @@ with st.expander(t("method.corr_matrix", lang)):
 
 st.subheader(t("method.face_heading", lang))
 st.caption(t("method.face_caption", lang))
-st.dataframe(m.top_by_preset(eng, spec, lang), key=state.lang_key("method_top"))
+tops = m.top_by_preset(eng, spec, lang)
+for tab, (name, top) in zip(
+    st.tabs([t(f"scoring.preset.{p}", lang) for p in tops]), tops.items(), strict=True
+):
+    tab.dataframe(top, hide_index=True, key=state.lang_key(f"method_top_{name}"))
 st.markdown(t("method.face_notes", lang))

@@ -122,7 +122,7 @@ if results:
         st.caption(t("sc.alloc.change", lang, today=before, now=now))
     frame = allocation_frame(result, today, inputs, lang)
     frame["iso3"] = frame["iso3"].map(choices.label)
-    frame["region"] = frame["region"].map(lambda r: t(f"region.{r}", lang))
+    frame["region"] = frame["region"].map(lambda r: t(f"bregion.{r}", lang))
     col_labels: dict[str, Any] = {
         c: t(f"sc.col.{'name' if c == 'iso3' else c}", lang) for c in frame.columns
     }

@@ -21,6 +21,9 @@ def filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
     """The WHERE clause (over `s` = scores and `c` = countries) and its named parameters."""
     where: list[str] = []
     params: dict[str, Any] = {}
+    if filters.markets:
+        where.append("list_contains($markets, c.business_region)")
+        params["markets"] = list(filters.markets)
     if filters.regions:
         where.append("list_contains($regions, c.region)")
         params["regions"] = list(filters.regions)

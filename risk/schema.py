@@ -7,6 +7,17 @@ storage never depends on scoring.
 from __future__ import annotations
 
 PILLARS: tuple[str, ...] = ("gov_support", "compute_demand", "alignment", "financial")
+# Business regions as an export team uses them (the countries table's `business_region`).
+BUSINESS_REGIONS: tuple[str, ...] = (
+    "East Asia",
+    "Southeast Asia",
+    "South Asia",
+    "Middle East",
+    "Europe",
+    "Americas",
+    "Africa",
+    "Oceania",
+)
 HIGHER_IS: tuple[str, ...] = ("better", "worse", "context")
 
 # Missing-value markers any source or upload may use (compared case-folded).

@@ -21,7 +21,7 @@ from risk.spec import ScoreSpec
 from risk.store.protocol import Store
 
 METRICS: tuple[str, ...] = ("score", *PILLARS, "rank_change")
-LAYERS: tuple[str, ...] = ("arcs", "cloud", "landings", "cables")
+LAYERS: tuple[str, ...] = ("arcs", "cloud", "landings", "cables", "buildout", "us_deals")
 ELIGIBILITY: tuple[str, ...] = ("eligible", "all", "ineligible")
 BLOC_FILTERS: tuple[str, ...] = (
     "nato",
@@ -43,6 +43,7 @@ DEFAULT_TOP_N = 10
 class Filters:
     """Which countries the table and map show (the scores themselves never depend on filters)."""
 
+    markets: tuple[str, ...] = ()  # business regions (East Asia, Middle East, ...)
     regions: tuple[str, ...] = ()
     subregions: tuple[str, ...] = ()
     incomes: tuple[str, ...] = ()
@@ -86,6 +87,8 @@ def to_query(view: ViewState) -> dict[str, str]:
     """Query parameters for a view: only what differs from the defaults, plus spec and language."""
     q: dict[str, str] = {"lang": view.lang, "spec": view.spec.to_url()}
     f = view.filters
+    if f.markets:
+        q["market"] = _csv(f.markets)
     if f.regions:
         q["region"] = _csv(f.regions)
     if f.subregions:
@@ -166,6 +169,7 @@ def from_query(
         warnings.append(f"elig: ignored {eligibility}")
         eligibility = "eligible"
     filters = Filters(
+        markets=_split(get("market")),
         regions=_split(get("region")),
         subregions=_split(get("subregion")),
         incomes=_split(get("income")),

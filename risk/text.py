@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
+import pandas as pd
 
-from risk.present.profile import _float
-from risk.upload.issues import _text
+
+def cell_text(value: Any) -> str:
+    """Plain text for a cell ('' for missing)."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float) and np.isnan(value):
+        return ""
+    return str(value)
+
+
+def to_float(value: Any) -> float:
+    """A number, or NaN for anything that is not one."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
 
 MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")
 
@@ -15,12 +32,22 @@ MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")
 def md_text(text: Any) -> str:
     """Plain text made safe for Streamlit markdown (headers, captions, labels): every markdown
     character is backslash-escaped, so data never becomes a link, an image or formatting."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in _text(text))
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in cell_text(text))
+
+
+def safe_link(url: Any) -> str | None:
+    """A link from data made safe to show as one: an http(s) address with a host, else None (a
+    `javascript:` address, a repository path or free text never becomes a clickable link)."""
+    text = cell_text(url).strip()
+    if not text or any(ch.isspace() or ord(ch) < 32 for ch in text):
+        return None
+    parts = urlsplit(text)
+    return text if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def fmt_number(value: Any, lang: str, digits: int = 3) -> str:
     """A number for people: grouped thousands, large values with the language's scale words."""
-    v = _float(value)
+    v = to_float(value)
     if np.isnan(v):
         return "–"
     scales = (
@@ -38,3 +65,28 @@ def fmt_number(value: Any, lang: str, digits: int = 3) -> str:
     if v == int(v) and abs(v) < 1e4:
         return f"{int(v):,}"
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.{digits}g}"
+
+
+_CLOSERS = {")": "(", "）": "（"}
+
+
+def short_label(name: str) -> str:
+    """An indicator name without its trailing bracketed note (source, transform), for sentences:
+    'Foreign reserves (months of imports, log(1+n))' -> 'Foreign reserves'."""
+    text = str(name).rstrip()
+    if not text or text[-1] not in _CLOSERS:
+        return text
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] in _CLOSERS:
+            depth += 1
+        elif text[i] in _CLOSERS.values():
+            depth -= 1
+            if depth == 0:
+                return text[:i].rstrip() or text
+    return text
+
+
+def join_items(items: list[str], lang: str) -> str:
+    """A list in running text: 、 in Chinese, commas in English."""
+    return ("、" if lang != "en" else ", ").join(items)

@@ -33,18 +33,25 @@ def test_methodology_page(
     assert at.title[0].value == title
     framework = at.dataframe[0].value
     assert len(framework) == len(load_framework().indicators)
-    top = at.dataframe[-1].value
-    assert list(top.columns)[0] == first_preset and len(top) == 20
+    assert at.tabs[0].label == first_preset  # one tab per preset, each with its top 20 and why
+    tops = [d.value for d in at.dataframe[-4:]]
+    why = t("method.col.why", lang)
+    for top in tops:
+        assert len(top) == 20 and top[why].str.len().gt(10).all()
     assert any("EAR" in m.value or "D:5" in m.value for m in at.markdown)
 
 
 def test_changing_the_method_rescores(datasets_dir: Path, data_dir: Path) -> None:
     at = _page("en")
-    before = at.dataframe[-1].value.iloc[:, 0].tolist()
+    hardware = at.dataframe[-3].value.set_index("Country")
+    # the largest announced build-outs are in the hardware list, and the reason names them
+    assert {"United Arab Emirates", "Saudi Arabia", "South Korea"} <= set(hardware.index)
+    assert "Planned AI compute" in hardware.loc["United Arab Emirates", "Why"]
+    before = at.dataframe[-1].value.iloc[:, 1].tolist()
     at.selectbox(key="method_agg").set_value("geometric").run()
     at.selectbox(key="method_norm").set_value("rank").run()
     assert not at.exception
-    after = at.dataframe[-1].value.iloc[:, 0].tolist()
+    after = at.dataframe[-1].value.iloc[:, 1].tolist()
     assert before != after
     at.selectbox(key="method_preset").set_value("cloud").run()
     captions = " ".join(c.value for c in at.caption)

@@ -35,7 +35,7 @@ def lang() -> str:
 # side keeps the label it last showed, so after a language change their values are written back
 # once, which makes it draw them again in the new language.
 LABELLED_WIDGETS = (
-    "preset", "normalisation", "aggregation", "imputation", "outliers", "f_region",
+    "preset", "normalisation", "aggregation", "imputation", "outliers", "f_market", "f_region",
     "f_subregion", "f_income", "f_bloc", "f_tw", "f_elig", "metric", "layers",
     "method_preset", "method_norm", "method_agg", "sc_kinds", "al_short",
 )  # fmt: skip

@@ -13,6 +13,7 @@ import streamlit as st
 from risk.framework import PILLARS, list_presets, load_framework
 from risk.i18n import name_column, t
 from risk.present.overview import balance_weights
+from risk.schema import BUSINESS_REGIONS
 from risk.scoring.result import ScoreResult
 from risk.share import (
     BLOC_FILTERS,
@@ -56,6 +57,7 @@ def _push(view: ViewState) -> None:
         int(spec.mc_draws),
         int(spec.seed),
     )
+    ss["f_market"] = list(f.markets)
     ss["f_region"], ss["f_subregion"], ss["f_income"] = (
         list(f.regions),
         list(f.subregions),
@@ -130,6 +132,7 @@ def current_view() -> ViewState:
         data_version=state.resolve_version(st.session_state.get("_pinned")),
     )
     filters = Filters(
+        markets=tuple(ss.get("f_market", [])),
         regions=tuple(ss.get("f_region", [])),
         subregions=tuple(ss.get("f_subregion", [])),
         incomes=tuple(ss.get("f_income", [])),
@@ -233,6 +236,7 @@ def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-de
     subregions = sorted(countries["subregion"].dropna().unique())
     incomes = ["High income", "Upper middle income", "Lower middle income", "Low income"]
     choices: list[tuple[str, list[str], str, str]] = [
+        ("col.business_region", list(BUSINESS_REGIONS), "f_market", "bregion"),
         ("col.region", regions, "f_region", "region"),
         ("col.subregion", subregions, "f_subregion", "subregion"),
         ("col.income_group", incomes, "f_income", "income"),

@@ -250,4 +250,13 @@ def write_sources_md(path: Path, result: BuildResult) -> None:
         copy = f"`{s.repository}`" + (f" at commit `{s.commit}`" if s.commit else "")
         url = f" <{s.url}>" if s.url else ""
         lines.append(f"- **{s.title}** — {s.attribution}.{url} Copy used: {copy}.")
+    live = [sid for sid in sorted(SOURCES) if sid not in used]
+    if live:
+        lines += ["", "## Optional live sources (nothing bundled)", ""]
+        for sid in live:
+            s = SOURCES[sid]
+            licence = s.licence if s.open_licence else f"**not open** — {s.licence}"
+            lines.append(
+                f"- **{s.title}** ({s.publisher}) — {licence}. {s.vintage}. {s.attribution}."
+            )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -206,16 +206,6 @@ def _read_curated(curated: Path, name: str, known: set[str]) -> pd.DataFrame:
 # Business regions as an export team uses them, from the UN sub-region; the exceptions follow how
 # Taiwan's trade promotion groups markets (Iran and Türkiye with the Middle East; the Caucasus, Central
 # Asia and Cyprus with Europe).
-BUSINESS_REGIONS: tuple[str, ...] = (
-    "East Asia",
-    "Southeast Asia",
-    "South Asia",
-    "Middle East",
-    "Europe",
-    "Americas",
-    "Africa",
-    "Oceania",
-)
 _BY_SUBREGION = {
     "Eastern Asia": "East Asia",
     "South-eastern Asia": "Southeast Asia",

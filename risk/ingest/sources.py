@@ -276,6 +276,20 @@ SOURCES: dict[str, Source] = {
             "Row-level sources in each table's `source` column",
         ),
         Source(
+            "comtrade",
+            "UN Comtrade: Taiwan's exports of computers and servers (HS 8471, 8473) by partner",
+            "United Nations Statistics Division",
+            "comtradeapi.un.org (live API, optional)",
+            "",
+            "Copyrighted by the United Nations, for internal use only; no re-dissemination "
+            "without UNSD's written permission",
+            False,
+            "live: `python -m risk refresh comtrade` with the user's own API key",
+            "Source: UN Comtrade Database, United Nations Statistics Division",
+            "https://comtradeplus.un.org",
+            "Optional live layer: nothing is bundled; a refresh publishes comtrade.twn_exports_8471_8473.",
+        ),
+        Source(
             "us_ai_partnerships",
             "US AI partnerships: Pax Silica Declaration, bilateral AI and technology deals",
             "Compiled by this project from official and press sources named row by row",

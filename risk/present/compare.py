@@ -9,10 +9,10 @@ import pandas as pd
 
 from risk.framework import PILLARS
 from risk.i18n import INDICATOR, name_column
-from risk.present.profile import _float, indicator_rows, scored_iso3
+from risk.present.profile import indicator_rows, scored_iso3
 from risk.scoring.explain import explain
 from risk.scoring.result import ScoreResult
-from risk.upload.issues import _text
+from risk.text import cell_text, to_float
 
 MAX_COMPARE = 5
 MIN_COMPARE = 2
@@ -34,7 +34,7 @@ def compare_pillars(result: ScoreResult, codes: Sequence[str], lang: str) -> pd.
         r = table.loc[code]
         name = str(r[name_column(lang)])
         for p in ("score", *PILLARS):
-            rows.append({"iso3": code, "name": name, "pillar": p, "value": _float(r[p])})
+            rows.append({"iso3": code, "name": name, "pillar": p, "value": to_float(r[p])})
     return pd.DataFrame(rows)
 
 
@@ -44,17 +44,17 @@ def compare_summary(result: ScoreResult, codes: Sequence[str], lang: str) -> pd.
     rows = []
     for code in codes:
         r = table.loc[code]
-        lo, hi = _float(r["rank_p05"]), _float(r["rank_p95"])
+        lo, hi = to_float(r["rank_p05"]), to_float(r["rank_p95"])
         rows.append(
             {
                 "iso3": code,
                 "name": str(r[name_column(lang)]),
-                "score": _float(r["score"]),
-                "rank": _float(r["rank"]),
+                "score": to_float(r["score"]),
+                "rank": to_float(r["rank"]),
                 "interval": "–" if np.isnan(lo) or np.isnan(hi) else f"{int(lo)}–{int(hi)}",
                 "eligible": bool(r["eligible"]),
-                "reason": _text(r["reason"]),
-                **{p: _float(r[p]) for p in PILLARS},
+                "reason": cell_text(r["reason"]),
+                **{p: to_float(r[p]) for p in PILLARS},
                 "imputed": int(r["imputed"]),
             }
         )
@@ -87,7 +87,7 @@ def rank_reasons(
     Columns: higher, lower, gap (score points), indicator, pillar, difference (points).
     """
     table = result.table.set_index("iso3")
-    ordered = sorted(codes, key=lambda c: -np.nan_to_num(_float(table.loc[c, "score"]), nan=-1))
+    ordered = sorted(codes, key=lambda c: -np.nan_to_num(to_float(table.loc[c, "score"]), nan=-1))
     rows = []
     contrib = {c: explain(result, c).set_index("code") for c in ordered}
     name_col = name_column(lang, INDICATOR)
@@ -96,7 +96,7 @@ def rank_reasons(
         diff = (a["contribution"] - b["contribution"].reindex(a.index).fillna(0.0)).sort_values(
             ascending=False
         )
-        gap = _float(table.loc[hi, "score"]) - _float(table.loc[lo, "score"])
+        gap = to_float(table.loc[hi, "score"]) - to_float(table.loc[lo, "score"])
         for code, d in diff.head(top).items():
             if not d > 0:
                 continue

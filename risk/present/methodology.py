@@ -12,9 +12,11 @@ from risk.framework import Framework
 from risk.i18n import INDICATOR, name_column, t
 from risk.ingest.sources import SOURCES
 from risk.scoring.engine import ScoringEngine
+from risk.scoring.explain import drivers
 from risk.scoring.result import ScoreResult, result_table
 from risk.scoring.robustness import correlations, drop_one
 from risk.spec import ScoreSpec
+from risk.text import join_items, short_label
 
 STEPS: tuple[str, ...] = (
     "select",
@@ -99,10 +101,31 @@ def diagnostics(result: ScoreResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     return corr, flags, drop_one(result)
 
 
-def top_by_preset(engine: ScoringEngine, base: ScoreSpec, lang: str, n: int = 20) -> pd.DataFrame:
-    """The top `n` eligible countries under each preset, side by side (names in `lang`)."""
+def reason_sentence(result: ScoreResult, iso3: str, lang: str) -> str:
+    """One sentence on why a country ranks where it does: its strongest indicators against the
+    median country, and its weakest, named in `lang`."""
+    strong, weak = drivers(result, iso3)
+    ind = result.prepared.framework.indicators.set_index("code")
+    col = name_column(lang, INDICATOR)
+
+    def names(codes: list[str]) -> str:
+        return join_items([short_label(ind.at[c, col]) for c in codes], lang)
+
+    parts = []
+    if strong:
+        parts.append(t("method.why.strong", lang, items=names(strong)))
+    if weak:
+        parts.append(t("method.why.weak", lang, items=names(weak)))
+    return t("method.why.join", lang).join(parts) + t("method.why.end", lang) if parts else ""
+
+
+def top_by_preset(
+    engine: ScoringEngine, base: ScoreSpec, lang: str, n: int = 20
+) -> dict[str, pd.DataFrame]:
+    """The top `n` eligible countries under each preset (names in `lang`), each with its score and
+    one sentence on why, so a reader can judge the list."""
     name_col = name_column(lang)
-    cols: dict[str, list[str]] = {}
+    out: dict[str, pd.DataFrame] = {}
     for preset in engine.framework.presets:
         spec = ScoreSpec.from_preset(
             preset,
@@ -114,10 +137,15 @@ def top_by_preset(engine: ScoringEngine, base: ScoreSpec, lang: str, n: int = 20
             outliers=base.outliers,
             mc_draws=0,
         )
-        table = result_table(engine.score(spec, monte_carlo=False))
+        result = engine.score(spec, monte_carlo=False)
+        table = result_table(result)
         top = table[table["rank"].notna()].head(n)
-        labels = [f"{r[name_col]} ({r['score']:.1f})" for _, r in top.iterrows()]
-        cols[t(f"scoring.preset.{preset}", lang)] = labels + [""] * (n - len(labels))
-    out = pd.DataFrame(cols)
-    out.index = pd.RangeIndex(1, n + 1, name=t("method.col.rank", lang))
+        out[preset] = pd.DataFrame(
+            {
+                t("method.col.rank", lang): top["rank"].astype(int).to_numpy(),
+                t("method.col.country", lang): top[name_col].to_numpy(),
+                t("method.col.score", lang): top["score"].round(1).to_numpy(),
+                t("method.col.why", lang): [reason_sentence(result, c, lang) for c in top["iso3"]],
+            }
+        )
     return out

@@ -99,7 +99,9 @@ def allocation_inputs(
                 why = str(t["reason"].iloc[cols[k]]) or "not ranked"
                 reasons[c] = (why, label)
         eligible &= ranked
-    regions = base.prepared.countries["region"].astype(str).to_numpy()[cols]
+    c = base.prepared.countries
+    region = c["business_region"] if "business_region" in c.columns else c["region"]
+    regions = region.astype(str).to_numpy()[cols]
     return AllocationInputs(
         iso3=tuple(codes),
         draws=np.vstack(blocks),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -73,8 +75,8 @@ def explain(result: ScoreResult, iso3: str) -> pd.DataFrame:
         out.loc[len(out)] = {
             "pillar": "",
             "code": "penalty",
-            "name_en": "Export-control / scenario penalty",
-            "name_zh": "出口管制／情境扣分",
+            "name_en": "Penalty: small market, export control, scenario",
+            "name_zh": "扣分：小型市場、出口管制、情境",
             "raw": pen,
             "year": pd.NA,
             "source": "",
@@ -86,3 +88,31 @@ def explain(result: ScoreResult, iso3: str) -> pd.DataFrame:
             "contribution": adjust,
         }
     return out
+
+
+def drivers(result: ScoreResult, iso3: str, k: int = 3) -> tuple[list[str], list[str]]:
+    """A country's strongest and weakest indicators (codes, at most `k` each): those whose
+    normalised value, times their share of the index, is furthest above (below) the median
+    country's. Only observed values count; an imputed value is never a reason."""
+    prep = result.prepared
+    hits = np.flatnonzero(prep.iso3 == iso3.upper())
+    if hits.size == 0:
+        raise RiskError(f"{iso3} is not a scored country (territories are not scored)")
+    i = int(hits[0])
+    core: Core = result.steps["core"]
+    norm = result.steps["normalised"]
+    observed = core.available[i] & ~np.isnan(prep.transformed[i])
+    w = np.where(core.available[i], core.w_ind, 0.0)
+    pil_tot = np.bincount(core.pillars, weights=w, minlength=len(PILLARS))
+    pw = np.where(pil_tot > 0, core.w_pil, 0.0)
+    pw = pw / pw.sum() if pw.sum() > 0 else pw
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an indicator no country has: no median
+        share = np.where(core.available[i], w / pil_tot[core.pillars] * pw[core.pillars], 0.0)
+        median = np.nanmedian(np.where(core.available, norm, np.nan), axis=0)
+    edge = np.where(observed & (share > 0), share * (norm[i] - np.nan_to_num(median)), 0.0)
+    codes = prep.framework.codes
+    order = np.argsort(-edge, kind="stable")
+    strong = [codes[j] for j in order[:k] if edge[j] > 0]
+    weak = [codes[j] for j in order[::-1][:k] if edge[j] < 0]
+    return strong, weak
