@@ -22,6 +22,9 @@ if [ "$want_system" = "--system" ]; then
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
   # Briefs (PDF/PNG) embed a TrueType CJK font: Noto CJK is CFF-based, which reportlab cannot embed.
   fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need+=(fonts-wqy-microhei)
+  # The shared store's tests and `make team`: a PostgreSQL 15 server and a load balancer.
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+  [ -x /usr/sbin/nginx ] || need+=(nginx)
   if [ ${#need[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -706,12 +706,15 @@ class DuckDBStore:
         action: str = "publish",
         note: str = "",
         progress: Progress | None = None,
+        force: bool = False,
     ) -> VersionInfo:
         """Publish validated rows as a new current version, atomically; returns the new version.
 
         `observations` has columns iso3, indicator, year, value, source (unique per key);
         `indicators` catalogue rows for new or re-described indicators; `framework` rows (columns
-        of datasets/framework.csv) for indicators joining the framework with a weight.
+        of datasets/framework.csv) for indicators joining the framework with a weight. The same
+        file (sha256) as the current version's is refused unless `force`: a second click, not a
+        new version.
         """
         obs = _clean_observations(observations)
         ind = _clean_frame(indicators, INDICATOR_COLUMNS[:8] + ("open_licence",), "code")
@@ -726,8 +729,10 @@ class DuckDBStore:
             prev = self._version_row(con, previous)
             if prev is None:
                 raise StoreError(f"current version {previous!r} is missing from the version list")
-            seq = self._next_seq(con)
             digest = sha256 or _frame_sha(obs)
+            if not force and prev.sha256 == digest:
+                raise StoreError(already_current(digest, previous))
+            seq = self._next_seq(con)
             batch = f"b{seq:05d}-{digest[:8]}"
             version = _version_id(seq, previous + digest)
             con.register("_incoming_obs", obs)
@@ -872,6 +877,14 @@ class PinnedStore:
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Queries run on the current tables: use `table()` for version-exact reads."""
         return self._store.query(sql, params)
+
+
+def already_current(digest: str, version: str) -> str:
+    """Why a publish of the current version's own file was refused."""
+    return (
+        f"this file (sha256 {digest[:12]}…) is already the current version {version}; nothing "
+        "was published"
+    )
 
 
 def _version_id(seq: int, salt: str) -> str:

@@ -113,6 +113,7 @@ class Store(ReadStore, Protocol):
         action: str = "publish",
         note: str = "",
         progress: Progress | None = None,
+        force: bool = False,
     ) -> VersionInfo: ...
 
     def rollback(self, version: str, *, author: str, note: str = "") -> VersionInfo: ...

@@ -1,0 +1,917 @@
+"""The shared store: DuckLake, its catalog in PostgreSQL and its data files in a shared folder.
+
+Several app servers and command-line runs use one store at once. The tables are those of the
+embedded store (`embedded.py`): the bundled base, the published batches, the version list, the event
+log, saved views, and the current version materialised under the public names. What DuckLake adds:
+
+- every change is one DuckLake snapshot, committed atomically in PostgreSQL; a snapshot that makes a
+  version current carries it in its commit message (author, note, and `{"current": version}`), so
+  a pinned version is read by time travel (`AT (VERSION => snapshot)`);
+- writers do not lock: two commits that touch the same rows conflict, and the loser starts its
+  whole transaction again after a short, growing pause (it then builds on the winner's version);
+- a process killed mid-publish commits nothing: its data files are orphans, the catalog is as it was.
+
+`data_version` is cheap: it asks PostgreSQL for the latest snapshot id at most every `poll_s`
+seconds and re-reads the current version only when that id moved. When PostgreSQL cannot be reached,
+it keeps answering the last version it saw and `offline` says why; writes fail with a clear message.
+
+The attach string may hold a password: every message that could show it goes through `redact`."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import random
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+
+from risk.errors import StoreError
+from risk.paths import DATASETS_DIR
+from risk.schema import FRAMEWORK_COLUMNS, INDICATOR_COLUMNS, VERSION_COLUMNS, VERSIONED
+from risk.store.embedded import (
+    _DDL,
+    _FW_SQL,
+    _IND_SQL,
+    _OBS_SQL,
+    _VIEWS_DDL,
+    SCHEMA,
+    _clean_frame,
+    _clean_observations,
+    _frame_sha,
+    _now,
+    _version_id,
+    already_current,
+    bundled_tables,
+    bundled_version,
+)
+from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
+
+LAKE = "lake"  # the alias the catalog is attached under (also written out in a few queries)
+CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+POLL_S = float(os.environ.get("RISK_STORE_POLL_S", "2"))  # how stale `data_version` may be
+RETRIES = int(os.environ.get("RISK_STORE_RETRIES", "8"))  # attempts of a conflicting commit
+RETRY_BASE_S = 0.05
+# DuckLake has no keys or ON CONFLICT: the same tables as the embedded file, without PRIMARY KEY.
+_LAKE_DDL = _DDL.replace(" PRIMARY KEY", "") + ";\n" + _VIEWS_DDL.replace(" PRIMARY KEY", "")
+_SORT = {
+    "observations": "indicator, iso3, year",
+    "indicators": "code",
+    "framework_overrides": "code",
+}
+_OFFLINE_HINT = (
+    "the shared store (PostgreSQL catalog) cannot be reached: the app keeps showing the last data "
+    "version it loaded, read-only, until it is back"
+)
+
+T = TypeVar("T")
+
+
+# -- secrets -----------------------------------------------------------------------------------
+_SECRET_PATTERNS = (
+    re.compile(r"(password\s*=\s*)('[^']*'|\"[^\"]*\"|\S+)", re.IGNORECASE),
+    re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)"),  # postgresql://user:secret@host
+)
+
+
+def redact(text: str, *secrets: str) -> str:
+    """Text with passwords (key=value or in a URL) and any given secret strings masked."""
+    out = str(text)
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            out = out.replace(secret, "***")
+    out = _SECRET_PATTERNS[0].sub(r"\1***", out)
+    return _SECRET_PATTERNS[1].sub(r"\1***\3", out)
+
+
+def _passwords(attach: str) -> list[str]:
+    found = [m.group(2).strip("'\"") for m in _SECRET_PATTERNS[0].finditer(attach)]
+    found += [m.group(2) for m in _SECRET_PATTERNS[1].finditer(attach)]
+    return found
+
+
+def _sql_text(value: str) -> str:
+    """A SQL string literal (ATTACH takes no parameters)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+# -- extensions, offline ---------------------------------------------------------------------
+def extension_path(name: str) -> Path:
+    """The extension file shipped by the `duckdb-extension-<name>` wheel for this DuckDB."""
+    try:
+        module = importlib.import_module(f"duckdb_extension_{name}")
+    except ImportError as exc:
+        raise StoreError(
+            f"the DuckDB {name} extension is not installed: `pip install "
+            f"duckdb-extension-{name}=={duckdb.__version__}` (see requirements.txt)"
+        ) from exc
+    base = Path(str(module.__file__)).parent / "extensions" / f"v{duckdb.__version__}"
+    return base / f"{name}.duckdb_extension"
+
+
+def _postgres_scanner() -> Path:
+    """The postgres extension under the name its entry point expects (a private, shared copy)."""
+    source = extension_path("postgres")
+    folder = Path(tempfile.gettempdir()) / f"risk-duckdb-extensions-{duckdb.__version__}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "postgres_scanner.duckdb_extension"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        tmp = folder / f".postgres_scanner.{os.getpid()}.{threading.get_ident()}"
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)  # atomic: another process may be loading it right now
+    return target
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    return "conflict" in str(exc).lower()
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(
+        s in text
+        for s in (
+            "unable to connect to postgres",
+            "connection refused",
+            "could not connect",
+            "server closed the connection",
+            "connection to server",
+            "no connection to the server",
+            "terminating connection",
+            "ssl syscall",
+            "broken pipe",
+        )
+    )
+
+
+class DuckLakeStore:
+    """The `Store` protocol on DuckLake: catalog in PostgreSQL, data files under `data_path`."""
+
+    def __init__(
+        self,
+        attach: str,
+        data_path: str | Path,
+        datasets_dir: Path = DATASETS_DIR,
+        *,
+        poll_s: float = POLL_S,
+        create: bool = True,
+    ):
+        attach = attach.strip()
+        self.attach = attach if attach.startswith("ducklake:") else f"ducklake:{attach}"
+        self.data_path = str(data_path)
+        if "://" not in self.data_path:
+            Path(self.data_path).mkdir(parents=True, exist_ok=True)
+            self.data_path = str(Path(self.data_path).resolve()) + "/"
+        self.datasets_dir = Path(datasets_dir)
+        self.bundled = bundled_version(self.datasets_dir)
+        self.poll_s = poll_s
+        self.offline: str | None = None  # why the catalog cannot be reached, while it cannot
+        self._secrets = _passwords(self.attach)
+        self._lock = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._seen: tuple[float, int, str] | None = None  # (checked at, snapshot, version)
+        self._snapshots: dict[str, int] = {}  # version -> a snapshot where it was current
+        if create:
+            self._ensure_current()
+
+    def __repr__(self) -> str:
+        return f"DuckLakeStore({redact(self.attach, *self._secrets)!r}, {self.data_path!r})"
+
+    @property
+    def where(self) -> str:
+        """The catalog and data folder, for messages (password masked)."""
+        return f"{redact(self.attach, *self._secrets)} (data files in {self.data_path})"
+
+    def _error(self, what: str, exc: BaseException) -> StoreError:
+        """A StoreError for a failed DuckDB call, without secrets; a lost catalog says so plainly."""
+        if _is_unreachable(exc):
+            self._drop_connection()
+            detail = redact(str(exc), *self._secrets).splitlines()[0][:300]
+            return StoreError(f"{what}: {_OFFLINE_HINT} ({detail})")
+        return StoreError(f"{what}: {redact(str(exc), *self._secrets)[:500]}")
+
+    # -- connection ------------------------------------------------------------------------
+    def _database(self) -> duckdb.DuckDBPyConnection:
+        """The process's connection with the lake attached (made on first use and after a loss)."""
+        with self._lock:
+            if self._con is not None:
+                return self._con
+            con = duckdb.connect(config=CONFIG)
+            try:
+                con.execute(f"LOAD {_sql_text(str(extension_path('ducklake')))}")
+                con.execute(f"LOAD {_sql_text(str(_postgres_scanner()))}")
+                con.execute(
+                    f"ATTACH {_sql_text(self.attach)} AS {LAKE} "
+                    f"(DATA_PATH {_sql_text(self.data_path)})"
+                )
+            except duckdb.Error as exc:
+                con.close()
+                raise self._error(f"cannot open the shared store at {self.where}", exc) from exc
+            self._con = con
+            return con
+
+    def _drop_connection(self) -> None:
+        with self._lock:
+            con, self._con = self._con, None
+        if con is not None:
+            with suppress(duckdb.Error):
+                con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own on the lake (a DuckDB connection is not thread-safe)."""
+        cur = self._database().cursor()
+        try:
+            cur.execute(f"USE {LAKE}")
+            yield cur
+        finally:
+            cur.close()
+
+    def _read(self, what: str, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        try:
+            with self.cursor() as cur:
+                return work(cur)
+        except duckdb.Error as exc:
+            raise self._error(what, exc) from exc
+
+    def _write(
+        self,
+        what: str,
+        work: Callable[[duckdb.DuckDBPyConnection], tuple[T, str, str, str | None]],
+        progress: Progress | None = None,
+    ) -> T:
+        """Run `work` in one transaction and commit it as one snapshot, retried on conflicts.
+
+        `work` returns (result, author, note, version made current or None); the commit message
+        carries them. A conflicting commit (another server wrote the same rows meanwhile) is
+        started again from scratch, so it builds on what the other one committed."""
+        say = progress or (lambda _stage: None)
+        delay = RETRY_BASE_S
+        for attempt in range(1, RETRIES + 1):
+            try:
+                with self.cursor() as cur:
+                    cur.execute("BEGIN TRANSACTION")
+                    try:
+                        result, author, note, current = work(cur)
+                        extra = json.dumps({"current": current} if current else {})
+                        cur.execute(
+                            f"CALL {LAKE}.set_commit_message(?, ?, extra_info => ?)",
+                            [author, note, extra],
+                        )
+                        say("committing")
+                        cur.execute("COMMIT")
+                    except BaseException:
+                        with suppress(duckdb.Error):  # a failed COMMIT has ended it already
+                            cur.execute("ROLLBACK")
+                        raise
+            except duckdb.Error as exc:
+                if _is_conflict(exc) and attempt < RETRIES:
+                    time.sleep(delay * (1 + random.random()))  # noqa: S311 (jitter, not crypto)
+                    delay = min(delay * 2, 2.0)
+                    say("retrying after a conflict")
+                    continue
+                if _is_conflict(exc):
+                    raise StoreError(
+                        f"{what}: other writers kept changing the shared store at the same moment "
+                        f"({RETRIES} attempts). Nothing was changed: try again."
+                    ) from exc
+                raise self._error(what, exc) from exc
+            # Our own change is visible at once: the next `data_version` asks the catalog again
+            # (and answers this version if the catalog has gone meanwhile).
+            seen = self._seen
+            if current:
+                self._seen = (float("-inf"), -1, current)
+            elif seen is not None:
+                self._seen = (float("-inf"), seen[1], seen[2])
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- creation and bundled refresh -----------------------------------------------------------
+    def _has_tables(self, cur: duckdb.DuckDBPyConnection) -> bool:
+        row = cur.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = ? AND table_name = '_meta'",
+            [LAKE],
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _ensure_current(self) -> None:
+        """Create the store's tables from the bundled data if the catalog is empty; carry the
+        published batches onto new bundled tables when they changed."""
+        meta = self._read("cannot read the shared store", self._read_meta)
+        if meta is None:
+            self._write("cannot create the shared store", self._create)
+            meta = self._read("cannot read the shared store", self._read_meta) or {}
+        schema = meta.get("schema", "")
+        if schema != SCHEMA:
+            raise StoreError(
+                f"the shared store at {self.where} has layout {schema or 'unknown'}; this release "
+                f"reads layout {SCHEMA}. It was left as it is."
+            )
+        if meta.get("bundled") != self.bundled:
+            self._write("cannot refresh the bundled tables", self._rebase)
+
+    def _read_meta(self, cur: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
+        if not self._has_tables(cur):
+            return None
+        return {str(k): str(v) for k, v in cur.execute("SELECT key, value FROM _meta").fetchall()}
+
+    def _create(self, cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, str | None]:
+        if self._has_tables(cur):  # another server created it first (we are a retry)
+            return None, "system", "", None
+        cur.execute(_LAKE_DDL)
+        self._load_bundled(cur)
+        self._materialise(cur, self.bundled, [], create=True)
+        self._add_version(cur, self.bundled, "bundled", author="system", batches=[])
+        self._log(cur, "system", "bundled", self.bundled, None, "")
+        self._set_meta(cur, schema=SCHEMA, current=self.bundled)
+        return None, "system", "bundled tables", self.bundled
+
+    def _load_bundled(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Copy the bundled tables in (replacing those an earlier build brought) as a base."""
+        tables = bundled_tables(self.datasets_dir)
+        old = json.loads(self._meta_in(cur, "bundled_tables") or "[]")
+        existing = set(self._public_tables(cur))
+        for name in set(old) - set(tables) - set(VERSIONED):
+            if name in existing:
+                cur.execute(f"DROP TABLE {quote_ident(name)}")
+        for name, parquet in tables.items():
+            if name in VERSIONED:
+                continue
+            if name in existing:
+                cur.execute(f"DROP TABLE {quote_ident(name)}")
+            cur.execute(
+                f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM read_parquet(?)",  # noqa: S608 (quoted identifier)
+                [str(parquet)],
+            )
+        base = self.bundled
+        if not cur.execute("SELECT 1 FROM _base_obs WHERE base = ? LIMIT 1", [base]).fetchone():
+            if "observations" in tables:
+                cols = self._parquet_columns(cur, tables["observations"])
+                source = "source" if "source" in cols else "NULL"
+                cur.execute(
+                    f"INSERT INTO _base_obs SELECT ?, iso3, indicator, year, value, {source} "  # noqa: S608 (fixed text)
+                    "FROM read_parquet(?)",
+                    [base, str(tables["observations"])],
+                )
+            if "indicators" in tables:
+                cols = self._parquet_columns(cur, tables["indicators"])
+                names = ", ".join(quote_ident(c) for c in INDICATOR_COLUMNS if c in cols)
+                cur.execute(
+                    f"INSERT INTO _base_ind (base, {names}) SELECT ?, {names} FROM read_parquet(?)",  # noqa: S608 (quoted identifiers)
+                    [base, str(tables["indicators"])],
+                )
+        manifest = (self.datasets_dir / "manifest.json").read_text(encoding="utf-8")
+        self._set_meta(
+            cur,
+            bundled=base,
+            manifest=json.dumps(json.loads(manifest)),
+            bundled_tables=json.dumps(sorted(tables)),
+        )
+
+    def _rebase(self, cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, str | None]:
+        """New bundled tables: the current version's batches carry over onto them."""
+        meta = self._read_meta(cur) or {}
+        if meta.get("bundled") == self.bundled:  # another server did it first
+            return None, "system", "", None
+        previous = self._current(cur)
+        prev = self._version_row(cur, previous)
+        self._load_bundled(cur)
+        batches = list(prev.batches) if prev else []
+        exists = cur.execute("SELECT 1 FROM _versions WHERE version = ?", [self.bundled]).fetchone()
+        self._materialise(cur, self.bundled, batches)
+        if not batches and exists:
+            version = self.bundled
+        elif not batches:
+            version = self._add_version(
+                cur, self.bundled, "bundled", author="system", batches=[], parent=previous
+            )
+        else:
+            seq = self._next_seq(cur)
+            version = self._add_version(
+                cur,
+                _version_id(seq, self.bundled + ",".join(batches)),
+                "rebase",
+                author="system",
+                batches=batches,
+                parent=previous,
+                seq=seq,
+                note=f"published batches carried onto {self.bundled}",
+            )
+        self._log(cur, "system", "bundled", version, previous, "")
+        self._set_meta(cur, current=version)
+        return None, "system", "bundled tables refreshed", version
+
+    # -- bookkeeping (inside a transaction) ------------------------------------------------
+    @staticmethod
+    def _meta_in(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
+        row = cur.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    @staticmethod
+    def _set_meta(cur: duckdb.DuckDBPyConnection, **values: str) -> None:
+        # Every write changes `_meta` (at least `current`), so two writers always conflict and
+        # one of them starts again: versions are numbered and chained one after the other.
+        for key, value in values.items():
+            cur.execute("DELETE FROM _meta WHERE key = ?", [key])
+            cur.execute("INSERT INTO _meta VALUES (?, ?)", [key, value])
+
+    @staticmethod
+    def _current(cur: duckdb.DuckDBPyConnection) -> str:
+        row = cur.execute("SELECT value FROM _meta WHERE key = 'current'").fetchone()
+        if not row:
+            raise StoreError("the shared store has no current version")
+        return str(row[0])
+
+    @staticmethod
+    def _next_seq(cur: duckdb.DuckDBPyConnection) -> int:
+        row = cur.execute("SELECT coalesce(max(seq), 0) + 1 FROM _versions").fetchone()
+        return int(row[0]) if row else 1
+
+    @staticmethod
+    def _version_row(cur: duckdb.DuckDBPyConnection, version: str) -> VersionInfo | None:
+        df = cur.execute("SELECT * FROM _versions WHERE version = ? LIMIT 1", [version]).df()
+        return VersionInfo.from_row(df.iloc[0].to_dict()) if len(df) else None
+
+    def _add_version(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        version: str,
+        action: str,
+        *,
+        author: str,
+        batches: list[str],
+        parent: str | None = None,
+        seq: int | None = None,
+        **extra: Any,
+    ) -> str:
+        row: dict[str, Any] = {
+            "version": version,
+            "seq": seq if seq is not None else self._next_seq(cur),
+            "created_at": _now(),
+            "author": author,
+            "action": action,
+            "parent": parent,
+            "base": self.bundled,
+            "batches": list(batches),
+            "rows_total": self._count(cur),
+            **extra,
+        }
+        cols = [c for c in VERSION_COLUMNS if c in row]
+        cur.execute(
+            f"INSERT INTO _versions ({', '.join(quote_ident(c) for c in cols)}) "  # noqa: S608 (quoted identifiers)
+            f"VALUES ({', '.join('?' for _ in cols)})",
+            [row[c] for c in cols],
+        )
+        return version
+
+    @staticmethod
+    def _count(cur: duckdb.DuckDBPyConnection) -> int:
+        row = cur.execute("SELECT count(*) FROM observations").fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _log(
+        cur: duckdb.DuckDBPyConnection,
+        author: str,
+        action: str,
+        version: str,
+        previous: str | None,
+        note: str,
+    ) -> None:
+        row = cur.execute("SELECT coalesce(max(seq), 0) + 1 FROM _events").fetchone()
+        cur.execute(
+            "INSERT INTO _events VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [int(row[0]) if row else 1, _now(), author, action, version, previous, note],
+        )
+
+    @staticmethod
+    def _materialise(
+        cur: duckdb.DuckDBPyConnection, base: str, batches: list[str], *, create: bool = False
+    ) -> None:
+        """Write a version's tables under the public names, in full (creation, rollback, rebase)."""
+        params = {"base": base, "batches": list(batches)}
+        steps = [
+            ("observations", _OBS_SQL, params),
+            ("indicators", _IND_SQL.format(obs=_OBS_SQL), params),
+            ("framework_overrides", _FW_SQL, {"batches": list(batches)}),
+        ]
+        for name, sql, args in steps:
+            if create:
+                cur.execute(f"CREATE TABLE {name} AS {sql}", args)  # noqa: S608 (fixed text)
+            else:
+                cur.execute(f"DELETE FROM {name}")  # noqa: S608 (fixed text)
+                cur.execute(f"INSERT INTO {name} {sql}", args)  # noqa: S608 (fixed text)
+
+    @staticmethod
+    def _public_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
+        rows = cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? "
+            "AND table_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY 1",
+            [LAKE],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    @staticmethod
+    def _parquet_columns(cur: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+        rows = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        return {str(r[0]) for r in rows}
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def data_version(self) -> str:
+        """The current version id: the latest snapshot is checked at most every `poll_s` seconds,
+        the version re-read only when it moved; the last one seen while the catalog is away."""
+        seen = self._seen
+        now = time.monotonic()
+        if seen is not None and now - seen[0] < self.poll_s:
+            return seen[2]
+        try:
+            with self.cursor() as cur:
+                row = cur.execute("SELECT id FROM lake.current_snapshot()").fetchone()
+                snap = int(row[0]) if row else -1
+                version = seen[2] if seen is not None and seen[1] == snap else self._current(cur)
+        except (duckdb.Error, StoreError) as exc:
+            err = exc if isinstance(exc, StoreError) else self._error("data version", exc)
+            if seen is None:
+                raise err from exc
+            self.offline = err.message
+            self._seen = (now, seen[1], seen[2])  # ask again after poll_s, not at every call
+            return seen[2]
+        self.offline = None
+        self._seen = (now, snap, version)
+        return version
+
+    def tables(self) -> list[str]:
+        return self._read("listing tables", self._public_tables)
+
+    def _snapshot_of(self, cur: duckdb.DuckDBPyConnection, version: str) -> int | None:
+        """A snapshot in which `version` was current (its data as published), if any."""
+        if version in self._snapshots:
+            return self._snapshots[version]
+        rows = cur.execute(
+            "SELECT snapshot_id, commit_extra_info FROM lake.snapshots() "
+            "WHERE commit_extra_info IS NOT NULL ORDER BY snapshot_id"
+        ).fetchall()
+        for snap, extra in rows:
+            try:
+                current = json.loads(str(extra)).get("current")
+            except (ValueError, AttributeError):
+                continue
+            if current:
+                self._snapshots[str(current)] = int(snap)
+        return self._snapshots.get(version)
+
+    def table(self, name: str, version: str | None = None) -> pd.DataFrame:
+        """A whole table; with `version`, the versioned tables as they were (by time travel)."""
+
+        def work(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+            known = self._public_tables(cur)
+            if name not in known:
+                raise StoreError(f"no table named {name!r}; available: {', '.join(known)}")
+            order = f" ORDER BY {_SORT[name]}" if name in _SORT else ""
+            if version is None or name not in VERSIONED or version == self._current(cur):
+                return cur.execute(f"SELECT * FROM {quote_ident(name)}{order}").df()  # noqa: S608 (known table, quoted)
+            if self._version_row(cur, version) is None:
+                raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
+            snap = self._snapshot_of(cur, version)
+            if snap is None:
+                raise StoreError(f"data version {version!r} has no snapshot in the shared store")
+            return cur.execute(
+                f"SELECT * FROM {quote_ident(name)} AT (VERSION => {snap}){order}"  # noqa: S608 (quoted identifier, integer)
+            ).df()
+
+        return self._read(f"reading {name!r}", work)
+
+    def at(self, version: str | None) -> PinnedLake:
+        return PinnedLake(self, version or self.data_version)
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        def work(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+            return cur.execute(sql, params).df() if params is not None else cur.execute(sql).df()
+
+        return self._read("query failed", work)
+
+    def versions(self) -> pd.DataFrame:
+        df = self.query("SELECT * FROM _versions ORDER BY seq DESC, created_at DESC")
+        df["current"] = df["version"] == self.data_version
+        return df
+
+    def version_info(self, version: str) -> VersionInfo:
+        info = self._read("reading the version list", lambda c: self._version_row(c, version))
+        if info is None:
+            raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
+        return info
+
+    def events(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM _events ORDER BY seq")
+
+    def data_version_at(self, when: datetime | str) -> str | None:
+        at = pd.Timestamp(when)
+        if at.tzinfo is not None:
+            at = at.tz_convert(UTC).tz_localize(None)
+        df = self.query(
+            'SELECT version FROM _events WHERE "at" <= ? ORDER BY seq DESC LIMIT 1',
+            [at.to_pydatetime()],
+        )
+        if len(df):
+            return str(df["version"].iloc[0])
+        first = self.query("SELECT version, created_at FROM _versions ORDER BY seq LIMIT 1")
+        if len(first) and pd.Timestamp(first["created_at"].iloc[0]) <= at:
+            return str(first["version"].iloc[0])
+        return None
+
+    def diff(self, a: str, b: str) -> pd.DataFrame:
+        """Observations that differ between versions a and b (both read by time travel)."""
+
+        def work(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+            snaps = []
+            for v in (a, b):
+                if self._version_row(cur, v) is None:
+                    raise StoreError(f"no data version {v!r}; see `python -m risk versions`")
+                snap = self._snapshot_of(cur, v)
+                if snap is None:
+                    raise StoreError(f"data version {v!r} has no snapshot in the shared store")
+                snaps.append(snap)
+            sql = f"""
+                WITH a AS (SELECT * FROM observations AT (VERSION => {snaps[0]})),
+                     b AS (SELECT * FROM observations AT (VERSION => {snaps[1]}))
+                SELECT coalesce(a.iso3, b.iso3) AS iso3,
+                       coalesce(a.indicator, b.indicator) AS indicator,
+                       coalesce(a.year, b.year) AS year, a.value AS value_a, b.value AS value_b,
+                       CASE WHEN a.iso3 IS NULL THEN 'added' WHEN b.iso3 IS NULL THEN 'removed'
+                            ELSE 'changed' END AS change,
+                       b.source AS source_b
+                FROM a FULL OUTER JOIN b USING (iso3, indicator, year)
+                WHERE a.value IS DISTINCT FROM b.value OR a.source IS DISTINCT FROM b.source
+                ORDER BY indicator, iso3, year
+            """  # noqa: S608 (integers only)
+            return cur.execute(sql).df()
+
+        return self._read("comparing versions", work)
+
+    # -- writing ---------------------------------------------------------------------------
+    def publish(
+        self,
+        observations: pd.DataFrame,
+        *,
+        author: str,
+        indicators: pd.DataFrame | None = None,
+        framework: pd.DataFrame | None = None,
+        file_name: str = "",
+        sha256: str = "",
+        action: str = "publish",
+        note: str = "",
+        progress: Progress | None = None,
+        force: bool = False,
+    ) -> VersionInfo:
+        """Publish validated rows as a new current version: one snapshot, all or nothing."""
+        obs = _clean_observations(observations)
+        ind = _clean_frame(indicators, INDICATOR_COLUMNS[:8] + ("open_licence",), "code")
+        fw = _clean_frame(framework, FRAMEWORK_COLUMNS, "code")
+        if obs.empty and ind.empty and fw.empty:
+            raise StoreError("nothing to publish: no rows with values")
+        digest = sha256 or _frame_sha(obs)
+        say = progress or (lambda _stage: None)
+        say("waiting for the store")
+
+        def work(cur: duckdb.DuckDBPyConnection) -> tuple[str, str, str, str | None]:
+            say("writing rows")
+            previous = self._current(cur)
+            prev = self._version_row(cur, previous)
+            if prev is None:
+                raise StoreError(f"current version {previous!r} is missing from the version list")
+            if not force and prev.sha256 == digest:
+                raise StoreError(already_current(digest, previous))
+            seq = self._next_seq(cur)
+            batch = f"b{seq:05d}-{digest[:8]}"
+            version = _version_id(seq, previous + digest)
+            cur.register("_incoming_obs", obs)
+            cur.execute("INSERT INTO _batch_obs SELECT ?, * FROM _incoming_obs", [batch])
+            replaced_row = cur.execute(
+                "SELECT count(*) FROM _incoming_obs i JOIN observations o "
+                "USING (iso3, indicator, year)"
+            ).fetchone()
+            known = {str(r[0]) for r in cur.execute("SELECT code FROM indicators").fetchall()}
+            if not ind.empty:
+                cur.register("_incoming_ind", ind)
+                cur.execute("INSERT INTO _batch_ind SELECT ?, * FROM _incoming_ind", [batch])
+            if not fw.empty:
+                cur.register("_incoming_fw", fw)
+                cur.execute("INSERT INTO _batch_fw SELECT ?, * FROM _incoming_fw", [batch])
+            batches = [*prev.batches, batch]
+            say("building the new version")
+            # Observations change in place (only the keys this batch brings); the small
+            # catalogue tables are rebuilt from the base and the batches.
+            cur.execute(
+                "DELETE FROM observations o USING _incoming_obs i "
+                "WHERE o.iso3 = i.iso3 AND o.indicator = i.indicator AND o.year = i.year"
+            )
+            cur.execute("INSERT INTO observations SELECT * FROM _incoming_obs")
+            cur.execute("DELETE FROM indicators")
+            cur.execute(
+                f"INSERT INTO indicators {_IND_SQL.format(obs='SELECT * FROM observations')}",  # noqa: S608 (fixed text)
+                {"base": prev.base, "batches": batches},
+            )
+            cur.execute("DELETE FROM framework_overrides")
+            cur.execute(f"INSERT INTO framework_overrides {_FW_SQL}", {"batches": batches})  # noqa: S608 (fixed text)
+            replaced = int(replaced_row[0]) if replaced_row else 0
+            new_codes = set(ind["code"]) | set(obs["indicator"])
+            self._add_version(
+                cur,
+                version,
+                action,
+                author=author,
+                batches=batches,
+                parent=previous,
+                seq=seq,
+                file_name=file_name,
+                sha256=digest,
+                rows_in_batch=len(obs),
+                rows_added=len(obs) - replaced,
+                rows_replaced=replaced,
+                indicators_added=len(new_codes - known),
+                note=note,
+                base=prev.base,
+            )
+            self._log(cur, author, action, version, previous, note)
+            self._set_meta(cur, current=version)
+            for name in ("_incoming_obs", "_incoming_ind", "_incoming_fw"):
+                with suppress(duckdb.Error):
+                    cur.unregister(name)
+            return version, author, note or f"{action} {file_name}".strip(), version
+
+        version = self._write("publishing failed", work, say)
+        say("done")
+        return self.version_info(version)
+
+    def rollback(self, version: str, *, author: str, note: str = "") -> VersionInfo:
+        """Make an older (or newer) version current again; every version stays in the list."""
+
+        def work(cur: duckdb.DuckDBPyConnection) -> tuple[VersionInfo, str, str, str | None]:
+            info = self._version_row(cur, version)
+            if info is None:
+                raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
+            previous = self._current(cur)
+            self._materialise(cur, info.base, list(info.batches))
+            self._log(cur, author, "rollback", version, previous, note)
+            self._set_meta(cur, current=version)
+            return info, author, note or f"rollback to {version}", version
+
+        return self._write("rollback failed", work)
+
+    # -- saved views (short links) --------------------------------------------------------
+    def put_view(self, vid: str, params_json: str) -> None:
+        """Keep a view's query parameters under a short id; an existing id is kept as is."""
+
+        def work(cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, str | None]:
+            cur.execute(
+                "INSERT INTO saved_views SELECT ?, ? "
+                "WHERE NOT EXISTS (SELECT 1 FROM saved_views WHERE id = ?)",
+                [vid, params_json, vid],
+            )
+            return None, "app", f"short link {vid}", None
+
+        self._write("saving the link failed", work)
+
+    def get_view(self, vid: str) -> str | None:
+        row = self._read(
+            "reading the link",
+            lambda c: c.execute(
+                "SELECT params FROM saved_views WHERE id = ? LIMIT 1", [vid]
+            ).fetchone(),
+        )
+        return None if row is None else str(row[0])
+
+    def close(self) -> None:
+        self._drop_connection()
+
+
+class PinnedLake:
+    """One version of a shared store, read-only: `table()` answers as of that version."""
+
+    def __init__(self, store: DuckLakeStore, version: str):
+        store.version_info(version)  # fail early on an unknown id
+        self._store = store
+        self._version = version
+
+    @property
+    def data_version(self) -> str:
+        return self._version
+
+    def tables(self) -> list[str]:
+        return self._store.tables()
+
+    def table(self, name: str, version: str | None = None) -> pd.DataFrame:
+        return self._store.table(name, version or self._version)
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """Queries run on the current tables: use `table()` for version-exact reads."""
+        return self._store.query(sql, params)
+
+
+# Internal tables copied as they are by `migrate_from_embedded`, then the user tables.
+_COPIED = (
+    "_base_obs",
+    "_base_ind",
+    "_batch_obs",
+    "_batch_ind",
+    "_batch_fw",
+    "_versions",
+    "_events",
+)
+
+
+def migrate_from_embedded(
+    source: Path,
+    attach: str,
+    data_path: str | Path,
+    datasets_dir: Path = DATASETS_DIR,
+    progress: Progress | None = None,
+) -> DuckLakeStore:
+    """Copy an embedded store file, with every version, event and short link, into an empty
+    DuckLake catalog. Each version becomes a snapshot in order (so pinned links read it by time
+    travel), then the file's current version is made current."""
+    say = progress or (lambda _stage: None)
+    if not Path(source).exists():
+        raise StoreError(f"no embedded store at {source}")
+    target = DuckLakeStore(attach, data_path, datasets_dir, create=False)
+    src = "src"  # the embedded file, attached read-only (also written out below)
+
+    def first(cur: duckdb.DuckDBPyConnection) -> tuple[list[str], str, str, str | None]:
+        if target._has_tables(cur):
+            raise StoreError(
+                f"the shared store at {target.where} already holds a store; migrate into an "
+                "empty catalog (a new PostgreSQL database)"
+            )
+        cur.execute(_LAKE_DDL)
+        for name in _COPIED:
+            cur.execute(f"INSERT INTO {name} SELECT * FROM {src}.main.{name}")  # noqa: S608 (fixed names)
+        cur.execute(f"INSERT INTO _meta SELECT * FROM {src}.main._meta WHERE key <> 'current'")  # noqa: S608 (fixed names)
+        names = [
+            str(r[0])
+            for r in cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? "
+                "AND table_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY 1",
+                [src],
+            ).fetchall()
+        ]
+        for name in names:
+            if name == "saved_views":
+                cur.execute("INSERT INTO saved_views SELECT id, params FROM src.main.saved_views")
+            elif name not in VERSIONED:
+                cur.execute(
+                    f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM {src}.main.{quote_ident(name)}"  # noqa: S608 (quoted identifiers)
+                )
+        order = [
+            str(r[0]) for r in cur.execute("SELECT version FROM _versions ORDER BY seq").fetchall()
+        ]
+        if not order:
+            raise StoreError(f"the embedded store at {source} has no versions")
+        info = target._version_row(cur, order[0])
+        assert info is not None
+        target._materialise(cur, info.base, list(info.batches), create=True)
+        cur.execute("INSERT INTO _meta VALUES ('current', ?)", [order[0]])
+        return order, "migrate", f"copied from {Path(source).name}", order[0]
+
+    con = target._database()
+    try:
+        con.execute(f"ATTACH {_sql_text(str(source))} AS {src} (READ_ONLY)")
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot read the embedded store at {source}: {exc}") from exc
+    try:
+        current = DuckLakeStore._current(con.cursor().execute(f"USE {src}"))
+        say("copying tables")
+        order = target._write("migration failed", first)
+        for version in [*order[1:], current]:
+            say(f"version {version}")
+
+            def make_current(
+                cur: duckdb.DuckDBPyConnection, v: str = version
+            ) -> tuple[None, str, str, str | None]:
+                info = target._version_row(cur, v)
+                assert info is not None
+                target._materialise(cur, info.base, list(info.batches))
+                target._set_meta(cur, current=v)
+                return None, "migrate", f"version {v}", v
+
+            target._write("migration failed", make_current)
+    finally:
+        con.execute(f"DETACH {src}")
+    target._ensure_current()  # the bundled tables of this release, if newer
+    say("done")
+    return target
