@@ -8,6 +8,7 @@ from risk.framework import PILLARS
 from risk.i18n import colon, t
 from risk.present import methodology as m
 from risk.spec import AGGREGATIONS, NORMALISATIONS, ScoreSpec
+from risk.text import md_text
 from ui import cache, state
 
 lang = state.lang()
@@ -47,7 +48,7 @@ spec = ScoreSpec.from_preset(
 )
 result = eng.score(spec, monte_carlo=False)
 for warning in result.warnings:
-    st.warning(f"{t('method.warning', lang)}{colon(lang)}{warning}")
+    st.warning(f"{t('method.warning', lang)}{colon(lang)}{md_text(warning)}")
 
 st.subheader(t("method.framework_heading", lang))
 st.caption(t("method.framework_caption", lang))
@@ -104,5 +105,5 @@ tops = m.top_by_preset(eng, spec, lang)
 for tab, (name, top) in zip(
     st.tabs([t(f"scoring.preset.{p}", lang) for p in tops]), tops.items(), strict=True
 ):
-    tab.dataframe(top, hide_index=True, key=state.lang_key(f"method_top_{name}"))
+    tab.table(top, hide_index=True)  # a table wraps the reasons instead of cutting them
 st.markdown(t("method.face_notes", lang))

@@ -72,8 +72,13 @@ _CLOSERS = {")": "(", "）": "（"}
 
 def short_label(name: str) -> str:
     """An indicator name without its trailing bracketed note (source, transform), for sentences:
-    'Foreign reserves (months of imports, log(1+n))' -> 'Foreign reserves'."""
+    'Foreign reserves (months of imports, log(1+n))' -> 'Foreign reserves'; a subtitle after a
+    colon goes too."""
     text = str(name).rstrip()
+    for colon in (":", "："):  # 'Bloc balance: US-aligned minus ...' -> 'Bloc balance'
+        head = text.split(colon, 1)[0].rstrip()
+        if head and head != text:
+            return short_label(head)
     if not text or text[-1] not in _CLOSERS:
         return text
     depth = 0

@@ -90,6 +90,8 @@ def test_business_regions(iso3: str, region: str, subregion: str, expected: str)
         ("外匯存底（可支應進口月數，取 log(1+n)）", "外匯存底"),
         ("Planned AI compute (certainty-weighted; Epoch AI)", "Planned AI compute"),
         ("GDP", "GDP"),
+        ("Bloc balance: US-aligned minus China-aligned memberships", "Bloc balance"),
+        ("陣營平衡：親美組織數減親中組織數", "陣營平衡"),
     ],
 )
 def test_short_label(name: str, short: str) -> None:

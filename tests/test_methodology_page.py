@@ -34,7 +34,7 @@ def test_methodology_page(
     framework = at.dataframe[0].value
     assert len(framework) == len(load_framework().indicators)
     assert at.tabs[0].label == first_preset  # one tab per preset, each with its top 20 and why
-    tops = [d.value for d in at.dataframe[-4:]]
+    tops = [d.value for d in at.table[-4:]]
     why = t("method.col.why", lang)
     for top in tops:
         assert len(top) == 20 and top[why].str.len().gt(10).all()
@@ -43,15 +43,15 @@ def test_methodology_page(
 
 def test_changing_the_method_rescores(datasets_dir: Path, data_dir: Path) -> None:
     at = _page("en")
-    hardware = at.dataframe[-3].value.set_index("Country")
+    hardware = at.table[-3].value.set_index("Country")
     # the largest announced build-outs are in the hardware list, and the reason names them
     assert {"United Arab Emirates", "Saudi Arabia", "South Korea"} <= set(hardware.index)
     assert "Planned AI compute" in hardware.loc["United Arab Emirates", "Why"]
-    before = at.dataframe[-1].value.iloc[:, 1].tolist()
+    before = at.table[-1].value["Country"].tolist()
     at.selectbox(key="method_agg").set_value("geometric").run()
     at.selectbox(key="method_norm").set_value("rank").run()
     assert not at.exception
-    after = at.dataframe[-1].value.iloc[:, 1].tolist()
+    after = at.table[-1].value["Country"].tolist()
     assert before != after
     at.selectbox(key="method_preset").set_value("cloud").run()
     captions = " ".join(c.value for c in at.caption)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from risk.present.maps import COUNTRY_LAYER_ID
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,7 +42,6 @@ def measure(changes: int = 15) -> dict[str, float]:
 
 def countries(deck: dict) -> list[dict]:
     """The country layer's rows in a deck's JSON."""
-    from risk.present.maps import COUNTRY_LAYER_ID
 
     return next(layer["data"] for layer in deck["layers"] if layer["id"] == COUNTRY_LAYER_ID)
 

@@ -13,6 +13,7 @@ import streamlit as st
 from risk.framework import PILLARS, list_presets, load_framework
 from risk.i18n import name_column, t
 from risk.present.overview import balance_weights
+from risk.present.profile import scored_iso3
 from risk.schema import BUSINESS_REGIONS
 from risk.scoring.result import ScoreResult
 from risk.share import (
@@ -27,11 +28,14 @@ from risk.share import (
     to_query,
 )
 from risk.spec import AGGREGATIONS, IMPUTATIONS, NORMALISATIONS, OUTLIER_METHODS, ScoreSpec
+from risk.text import md_text
 from ui import cache, state
 
 W = {p: f"w_{p}" for p in PILLARS}
 MIN = {p: f"f_min_{p}" for p in PILLARS}
 LAST_QUERY = "_view_query"
+VERSION_GONE = "_version_gone"  # a pinned version the store no longer has (said once)
+UNKNOWN_COUNTRY = "_unknown_country"  # a link named a country the data does not have (said once)
 VIEW_METRICS = ("score", *PILLARS)
 
 
@@ -73,23 +77,41 @@ def _push(view: ViewState) -> None:
         list(view.layers),
         view.top_n,
     )
-    ss["selected"] = view.selected
-    ss["compare"] = list(view.compare)
+    # Countries from a link are kept only if known: anything else is said once, never echoed.
+    known = set(cache.table("countries", cache.store().data_version)["iso3"])
+    if any(c not in known for c in (view.selected, *view.compare) if c):
+        ss[UNKNOWN_COUNTRY] = True
+    ss["selected"] = view.selected if view.selected in known else None
+    ss["compare"] = [c for c in view.compare if c in known]
     ss["_spec_extra"] = spec
-    # A link made on another data version keeps showing that version (if the store has it).
-    pinned = st.query_params.get("version") or spec.data_version
-    ss["_pinned"] = pinned if pinned and pinned != cache.store().data_version else None
+    # A link made on another data version keeps showing that version (if the store has it, even
+    # rolled back); one the store no longer has says so and shows the current data.
+    pinned: str | None = st.query_params.get("version") or spec.data_version
+    current = cache.store().data_version
+    if pinned and pinned != current and not state.version_exists(pinned):
+        ss[VERSION_GONE] = pinned
+        pinned = None
+    ss["_pinned"] = pinned if pinned and pinned != current else None
 
 
 def init_view() -> list[str]:
     """Read the URL once per change: a saved-view id is expanded; a new URL re-seeds the widgets."""
+    warnings = _init_view()
+    if gone := st.session_state.pop(VERSION_GONE, None):
+        warnings.append(t("app.version_gone", state.lang(), version=gone))
+    if st.session_state.pop(UNKNOWN_COUNTRY, None):
+        warnings.append(t("link.unknown_country", state.lang()))
+    return warnings
+
+
+def _init_view() -> list[str]:
     params = st.query_params.to_dict()
     warnings: list[str] = []
     if vid := params.get("view"):
         try:
             params = {**load_view(cache.store(), vid), "lang": state.lang()}
-        except Exception as exc:  # noqa: BLE001 (a bad short link must not break the page)
-            warnings.append(str(exc))
+        except Exception:  # noqa: BLE001 (a bad short link must not break the page)
+            warnings.append(t("link.unknown_view", state.lang()))
             params = {}
         st.query_params.from_dict(params)
     last = st.session_state.get(LAST_QUERY)
@@ -302,10 +324,9 @@ class Scored:
 def scored_view(lang: str) -> Scored:
     """For pages about particular countries (profile, compare): the view, warnings about a damaged
     link shown, and the ranking it describes."""
-    from risk.present.profile import scored_iso3
 
     for w in init_view():
-        st.warning(t("overview.link_warning", lang, detail=w))
+        st.warning(t("overview.link_warning", lang, detail=md_text(w)))
     shared, _ = from_query(st.query_params.to_dict(), ScoreSpec.from_preset("balanced"))
     version = state.resolve_version(shared.spec.data_version or None)
     result = cache.result(shared.spec.to_json(), version)

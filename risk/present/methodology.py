@@ -142,9 +142,9 @@ def top_by_preset(
         top = table[table["rank"].notna()].head(n)
         out[preset] = pd.DataFrame(
             {
-                t("method.col.rank", lang): top["rank"].astype(int).to_numpy(),
+                t("method.col.rank", lang): [str(int(r)) for r in top["rank"]],
                 t("method.col.country", lang): top[name_col].to_numpy(),
-                t("method.col.score", lang): top["score"].round(1).to_numpy(),
+                t("method.col.score", lang): [f"{s:.1f}" for s in top["score"]],
                 t("method.col.why", lang): [reason_sentence(result, c, lang) for c in top["iso3"]],
             }
         )
