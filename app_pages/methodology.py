@@ -102,8 +102,8 @@ with st.expander(t("method.corr_matrix", lang)):
 st.subheader(t("method.face_heading", lang))
 st.caption(t("method.face_caption", lang))
 tops = m.top_by_preset(eng, spec, lang)
-for tab, (name, top) in zip(
-    st.tabs([t(f"scoring.preset.{p}", lang) for p in tops]), tops.items(), strict=True
+for tab, top in zip(
+    st.tabs([t(f"scoring.preset.{p}", lang) for p in tops]), tops.values(), strict=True
 ):
     tab.table(top, hide_index=True)  # a table wraps the reasons instead of cutting them
 st.markdown(t("method.face_notes", lang))
