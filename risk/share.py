@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from risk.errors import RiskError, SpecError
 from risk.framework import PILLARS
@@ -230,3 +231,28 @@ def load_view(store: Store, vid: str) -> dict[str, str]:
     if payload is None:
         raise RiskError(f"no saved view {vid!r}")
     return dict(json.loads(payload))
+
+
+def query_from_link(link: str) -> dict[str, str]:
+    """The query parameters of a dashboard link: a full URL, its query string (with or without the
+    leading '?'), or a bare `view=<id>`; a parameter given twice keeps its last value."""
+    text = link.strip()
+    if "://" in text or text.startswith("/"):
+        text = urlsplit(text).query
+    text = text.lstrip("?")
+    return dict(parse_qsl(text, keep_blank_values=False))
+
+
+def view_from_link(
+    store: Store, link: str, default_spec: ScoreSpec | None = None
+) -> tuple[ViewState, dict[str, str], list[str]]:
+    """The view a link shows, its query parameters (a `?view=<id>` short link expanded through the
+    store's saved views) and warnings about what was dropped. RiskError for an unknown short id."""
+    params = query_from_link(link)
+    if vid := params.get("view"):
+        lang = params.get("lang")
+        params = load_view(store, vid)
+        if lang:
+            params["lang"] = lang
+    view, warnings = from_query(params, default_spec)
+    return view, params, warnings

@@ -1,15 +1,16 @@
-"""Executive exports of the ranking: CSV and XLSX that carry the score spec and the data version.
+"""Ranking exports that hold what the overview's table shows: CSV and XLSX.
 
-Both formats hold the same table (one row per scored country, in rank order) and the same
-provenance: the data version, the spec as JSON and as a link string, and every spec field. Every
-text cell that a spreadsheet could run as a formula is neutralised (`risk.cells`); numbers stay
-numbers. The bytes depend only on the spec and the data, so the app's download button and
-`python -m risk export` produce the same file.
+The rows are the table's rows (the view's filters and eligibility), the columns are the table's
+default columns with headers in the interface language, and numbers are rounded as the table shows
+them. How the ranking was made (the settings in words, the spec and the data version) never sits
+above the header: it is the XLSX's second sheet, or a JSON file beside the CSV
+(`ranking.csv` -> `ranking.csv.json`). Every text cell a spreadsheet could run as a formula is
+neutralised (`risk.cells`); numbers stay numbers. The bytes depend only on the view and the data,
+so the app's download buttons and `python -m risk export` give the same files.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -22,93 +23,72 @@ import pandas as pd
 
 from risk.cells import neutralise, neutralise_frame
 from risk.errors import RiskError
+from risk.filters import apply_filters
 from risk.framework import PILLARS
+from risk.i18n import t
+from risk.present.overview import table_view
+from risk.present.settings import settings_record, settings_rows
 from risk.scoring.result import result_table
-from risk.scoring.steps import RANK_DECIMALS
-from risk.spec import ScoreSpec
+from risk.share import ViewState
+from risk.store.protocol import ReadStore
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
 }
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "rank",
-    "iso3",
-    "name_en",
-    "name_zh_tw",
-    "score",
-    *PILLARS,
-    "rank_p05",
-    "rank_median",
-    "rank_p95",
-    "coverage",
-    "imputed",
-    "low_coverage",
-    "eligible",
-    "reason",
-    "ear_groups",
-    "data_version",
-)
-RANKING_SHEET = "ranking"
-SPEC_SHEET = "spec"
+# Decimals as the page shows them (the selected country's metrics show pillars to one decimal).
+DECIMALS: dict[str, int] = {"score": 1, **{p: 1 for p in PILLARS}, "coverage": 0}
+# Header keys where the table's own (narrow) header would be unclear in a spreadsheet.
+HEADER_KEYS: dict[str, str] = {
+    **{p: f"metric.{p}" for p in PILLARS},
+    "coverage": "export.col.coverage",
+    "interval": "export.col.interval",
+}
+SIDECAR_SUFFIX = ".json"
 
 
-def ranking_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The exported columns of a ranked table (`risk.scoring.result_table`), in rank order."""
-    missing = [c for c in ("iso3", "score", "rank") if c not in table.columns]
-    if missing:
-        raise RiskError(f"the ranking lacks columns: {', '.join(missing)}")
-    cols = [c for c in EXPORT_COLUMNS if c in table.columns]
-    out = table.sort_values(["rank", "score"], ascending=[True, False], na_position="last")
-    out = out[cols].reset_index(drop=True)
-    for col in ("rank", "imputed"):
-        if col in out:
-            out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    for col in ("eligible", "low_coverage"):
-        if col in out:
-            out[col] = out[col].astype(bool)
-    # Ranks are decided on scores rounded to RANK_DECIMALS; exporting at that precision also
-    # survives spreadsheet number formats (openpyxl writes 16 significant digits) unchanged.
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(RANK_DECIMALS)
-    return out
+def header(column: str, lang: str) -> str:
+    """A table column's header in `lang`."""
+    return t(HEADER_KEYS.get(column, f"col.{column}"), lang)
 
 
-def provenance(spec: ScoreSpec, data_version: str) -> list[tuple[str, str]]:
-    """(field, value) rows describing how the ranking was made: enough to regenerate it."""
-    rows = [
-        ("data_version", data_version),
-        ("spec_url", spec.to_url()),
-        ("spec_json", spec.to_json()),
-    ]
-    for key, value in spec.to_dict().items():
-        text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
-        rows.append((f"spec.{key}", text))
-    return rows
+def export_frame(shown: pd.DataFrame, lang: str, countries: pd.DataFrame) -> pd.DataFrame:
+    """The overview table's rows and default columns (`table_view`), rounded as shown, with
+    headers and yes/no in `lang`."""
+    view = table_view(shown, lang, countries)
+    for col, digits in DECIMALS.items():
+        if col in view:
+            view[col] = pd.to_numeric(view[col], errors="coerce").round(digits)
+            if digits == 0:
+                view[col] = view[col].astype("Int64")
+    if "rank" in view:
+        view["rank"] = pd.to_numeric(view["rank"], errors="coerce").astype("Int64")
+    if "eligible" in view:
+        yes, no = t("common.yes", lang), t("common.no", lang)
+        view["eligible"] = [yes if bool(v) else no for v in view["eligible"]]
+    return view.rename(columns={c: header(c, lang) for c in view.columns})
 
 
-def ranking_csv(table: pd.DataFrame, spec: ScoreSpec, data_version: str) -> bytes:
-    """CSV (UTF-8 with BOM): a `field,value` provenance block, a blank line, then the table."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for key, value in provenance(spec, data_version):
-        writer.writerow([neutralise(key), neutralise(value)])
-    writer.writerow([])
-    frame = neutralise_frame(ranking_frame(table))
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8-sig")
+def ranking_csv(frame: pd.DataFrame) -> bytes:
+    """CSV, UTF-8 with a byte-order mark (so spreadsheets read the Chinese); its first line is the
+    header."""
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
-def read_ranking_csv(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
-    """The provenance block and the table of a `ranking_csv` file."""
-    text = data.decode("utf-8-sig")
-    head, sep, body = text.partition("\n\n")
-    if not sep:
-        raise RiskError("not a ranking export: no blank line after the provenance block")
-    meta = {row[0]: row[1] for row in csv.reader(io.StringIO(head)) if len(row) >= 2}
-    return meta, pd.read_csv(io.StringIO(body), keep_default_na=False, na_values=[""])
+def read_ranking_csv(data: bytes) -> pd.DataFrame:
+    """The table of a `ranking_csv` file."""
+    return pd.read_csv(
+        io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False, na_values=[""]
+    )
+
+
+def sidecar_json(view: ViewState, data_version: str, frame: pd.DataFrame) -> bytes:
+    """The CSV's companion: the view's settings, spec and data version, and the columns written."""
+    record = settings_record(view, data_version, view.lang)
+    record.update(rows=len(frame), columns=[str(c) for c in frame.columns])
+    return (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _cell(value: Any) -> Any:
@@ -120,37 +100,45 @@ def _cell(value: Any) -> Any:
     return neutralise(value)
 
 
-def ranking_xlsx(table: pd.DataFrame, spec: ScoreSpec, data_version: str) -> bytes:
-    """XLSX with a `ranking` sheet (the table) and a `spec` sheet (the provenance rows).
-
-    Text cells are written as strings, never formulas; numbers are numbers.
-    """
+def ranking_xlsx(frame: pd.DataFrame, view: ViewState, data_version: str) -> bytes:
+    """XLSX: the table on the first sheet, the settings (in words, then link, spec and data
+    version) on the second. Text cells are strings, never formulas; numbers are numbers."""
     # deferred: openpyxl is only needed for an XLSX export
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
+    lang = view.lang
     wb = Workbook()
-    # A fixed timestamp (the spec's as-of date) keeps the file a function of spec and data.
-    stamp = datetime.fromisoformat(spec.as_of)
+    # A fixed timestamp (the spec's as-of date) keeps the file a function of view and data.
+    stamp = datetime.fromisoformat(view.spec.as_of)
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = "AI Infra Screening"
     ws = wb.active
     assert ws is not None
-    ws.title = RANKING_SHEET
-    frame = ranking_frame(table)
+    ws.title = t("export.sheet.ranking", lang)
     _write_rows(ws, [list(frame.columns), *frame.itertuples(index=False, name=None)])
     ws.freeze_panes = "A2"
     for i, col in enumerate(frame.columns, start=1):
-        width = 34 if col in ("name_en", "reason") else 18 if col == "name_zh_tw" else 11
-        ws.column_dimensions[get_column_letter(i)].width = width
-    meta = wb.create_sheet(SPEC_SHEET)
-    _write_rows(meta, [["field", "value"], *provenance(spec, data_version)])
-    meta.column_dimensions["A"].width = 28
+        longest = max([len(str(col)), *(len(str(v)) for v in frame[col].head(200))])
+        ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, longest * 1.3 + 2))
+    meta = wb.create_sheet(t("export.sheet.settings", lang))
+    record = settings_record(view, data_version, lang)
+    rows: list[Any] = [[t("export.col.field", lang), t("export.col.value", lang)]]
+    rows += [list(r) for r in settings_rows(view, data_version, lang)]
+    rows += [
+        [t("settings.rows", lang), len(frame)],
+        [t("settings.link", lang), record["view_query"]],
+        [t("settings.spec", lang), json.dumps(record["spec"], ensure_ascii=False, sort_keys=True)],
+        ["data_version", data_version],
+        ["spec_url", record["spec_url"]],
+    ]
+    _write_rows(meta, rows)
+    meta.column_dimensions["A"].width = 30
     meta.column_dimensions["B"].width = 100
     buf = io.BytesIO()
     wb.save(buf)
-    return _fixed_zip_times(buf.getvalue(), stamp)
+    return fixed_zip_times(buf.getvalue(), stamp)
 
 
 def _write_rows(ws: Any, rows: list[Any]) -> None:
@@ -161,8 +149,8 @@ def _write_rows(ws: Any, rows: list[Any]) -> None:
                 cell.data_type = "s"  # text, even if it looks like a formula
 
 
-def _fixed_zip_times(data: bytes, stamp: datetime) -> bytes:
-    """Rewrite a zip with every member dated `stamp`, so equal inputs give equal bytes.
+def fixed_zip_times(data: bytes, stamp: datetime) -> bytes:
+    """Rewrite a zip (XLSX, PPTX) with every member dated `stamp`, so equal inputs give equal bytes.
 
     openpyxl also stamps the save time into docProps/core.xml (`dcterms:modified`), whatever the
     workbook properties say: that element is reset to `stamp` as well.
@@ -187,42 +175,51 @@ def _fixed_zip_times(data: bytes, stamp: datetime) -> bytes:
 
 
 def read_ranking_xlsx(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
-    """The provenance rows and the table of a `ranking_xlsx` file."""
+    """The settings (label -> value) and the table of a `ranking_xlsx` file."""
     book = pd.read_excel(io.BytesIO(data), sheet_name=None, engine="openpyxl")
-    if RANKING_SHEET not in book or SPEC_SHEET not in book:
-        raise RiskError(f"not a ranking export: sheets {RANKING_SHEET!r} and {SPEC_SHEET!r} needed")
-    spec = book[SPEC_SHEET]
-    meta = dict(zip(spec["field"].astype(str), spec["value"].astype(str), strict=True))
-    return meta, book[RANKING_SHEET]
+    if len(book) != 2:
+        raise RiskError("not a ranking export: a ranking sheet and a settings sheet are needed")
+    table, settings = book.values()
+    head = settings.columns
+    meta = dict(zip(settings[head[0]].astype(str), settings[head[1]].astype(str), strict=True))
+    return meta, table
 
 
-def export_ranking(table: pd.DataFrame, spec: ScoreSpec, data_version: str, fmt: str) -> bytes:
-    """The ranking as `fmt` ("csv" or "xlsx")."""
-    if fmt == "csv":
-        return ranking_csv(table, spec, data_version)
-    if fmt == "xlsx":
-        return ranking_xlsx(table, spec, data_version)
-    raise RiskError(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}")
-
-
-def export_file_name(spec: ScoreSpec, data_version: str, fmt: str) -> str:
-    """A descriptive download name: ranking_<preset>_<as-of>_<data version>.<fmt>."""
+def export_file_name(view: ViewState, data_version: str, fmt: str) -> str:
+    """A descriptive download name: ranking_<preset>_<as-of>_<data version>_<lang>.<fmt>."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in data_version)
-    return f"ranking_{spec.preset}_{spec.as_of}_{safe}.{fmt}"
+    return f"ranking_{view.spec.preset}_{view.spec.as_of}_{safe}_{view.lang}.{fmt}"
 
 
-def ranking_export(engine: Any, spec: ScoreSpec, fmt: str) -> tuple[bytes, str]:
-    """Score `spec` with `engine` and export the ranking: (file bytes, file name).
-
-    The download buttons and `python -m risk export` both call this, so they give the same file.
-    """
-
-    result = engine.score(spec)
+def shown_rows(
+    engine: Any, store: ReadStore, view: ViewState
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Score the view's spec and keep the rows its filters show: (rows, countries, data version)."""
+    result = engine.score(view.spec)
     version = str(result.spec.data_version)
-    data = export_ranking(result_table(result), result.spec, version, fmt)
-    return data, export_file_name(result.spec, version, fmt)
+    shown = apply_filters(store, result_table(result), view.filters)
+    return shown, store.table("countries"), version
 
 
-def ranking_bytes(engine: Any, spec: ScoreSpec, fmt: str) -> bytes:
-    """Only the bytes of `ranking_export` (for deferred download buttons)."""
-    return ranking_export(engine, spec, fmt)[0]
+def ranking_export(
+    engine: Any, store: ReadStore, view: ViewState, fmt: str
+) -> tuple[bytes, str, bytes | None]:
+    """The view's ranking as `fmt` ("csv" or "xlsx"): (file bytes, file name, sidecar JSON bytes
+    for a CSV, else None). The download buttons and `python -m risk export` both call this."""
+    if fmt not in FORMATS:
+        raise RiskError(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}")
+    shown, countries, version = shown_rows(engine, store, view)
+    frame = export_frame(shown, view.lang, countries)
+    name = export_file_name(view, version, fmt)
+    if fmt == "csv":
+        return ranking_csv(frame), name, sidecar_json(view, version, frame)
+    return ranking_xlsx(frame, view, version), name, None
+
+
+def ranking_bytes(engine: Any, store: ReadStore, view: ViewState, fmt: str) -> bytes:
+    """Only the file's bytes (for deferred download buttons); fmt "json" is the CSV's sidecar."""
+    data, _, sidecar = ranking_export(engine, store, view, "csv" if fmt == "json" else fmt)
+    if fmt == "json":
+        assert sidecar is not None
+        return sidecar
+    return data
