@@ -21,6 +21,8 @@ from risk.present.overview import (
     table_view,
     tooltip_text,
 )
+from risk.present.pack import MIME as PACK_MIME
+from risk.present.pack import pack_bytes, pack_file_name
 from risk.share import save_view
 from ui import cache, state, view
 
@@ -159,13 +161,25 @@ with st.expander(t("overview.share", lang)):
 
 # -- downloads -------------------------------------------------------------------------------
 with st.expander(t("export.title", lang)):
-    st.caption(t("export.help", lang, version=version))
-    for col, fmt in zip(st.columns(2), ("csv", "xlsx"), strict=True):
+    st.caption(t("export.help_view", lang, version=version))
+    for col, fmt in zip(st.columns(3), ("csv", "json", "xlsx"), strict=True):
         col.download_button(
-            t(f"export.{fmt}", lang),
-            data=partial(ranking_bytes, cache.engine(version), current.spec, fmt),
-            file_name=export_file_name(current.spec, version, fmt),
+            t("export.sidecar" if fmt == "json" else f"export.{fmt}", lang),
+            data=partial(ranking_bytes, cache.engine(version), store, current, fmt),
+            file_name=export_file_name(current, version, "csv") + ".json"
+            if fmt == "json"
+            else export_file_name(current, version, fmt),
             mime=EXPORT_MIME[fmt],
             key=f"export_{fmt}",
+            on_click="ignore",
+        )
+    st.caption(t("pack.help", lang, n=current.top_n or 10))
+    for col, fmt in zip(st.columns(2), ("pptx", "pdf"), strict=True):
+        col.download_button(
+            t("pack.download" if fmt == "pptx" else "pack.download_pdf", lang),
+            data=partial(pack_bytes, cache.engine(version), store, current, fmt, cache.geometry()),
+            file_name=pack_file_name(current, version, fmt),
+            mime=PACK_MIME[fmt],
+            key=f"pack_{fmt}",
             on_click="ignore",
         )
