@@ -20,9 +20,25 @@ editor, author = state.data_access(lang)
 st.title(t("data.title", lang))
 st.caption(t("data.intro", lang))
 st.markdown(f"{t('data.current_version', lang)}{colon(lang)}`{store.data_version}`")
+if flash := st.session_state.pop(state.Keys.FLASH, None):
+    st.success(flash)
 pinned = state.pinned_version()
 if pinned and pinned != store.data_version:
-    st.info(t("data.viewing_version", lang, version=pinned))
+    if state.version_exists(pinned):
+        left, right = st.columns([4, 1])
+        left.info(t("data.viewing_version", lang, version=pinned))
+        if right.button(t("data.use_current", lang), key="data_use_current"):
+            del st.query_params["version"]
+            st.rerun()
+    else:
+        st.warning(t("data.version_gone", lang, version=pinned))
+
+
+def _done(message: str) -> None:
+    """After a publish or rollback: say so once, and run again so every part shows the new
+    current version (this page's header and the sidebar were drawn before the action)."""
+    st.session_state[state.Keys.FLASH] = message
+    st.rerun()
 
 
 def _cols(df: pd.DataFrame) -> pd.DataFrame:
@@ -104,15 +120,19 @@ with upload_tab:
                 except RiskError as exc:
                     st.warning(t("data.preview.unavailable", lang, reason=exc.message))
             note = st.text_input(t("data.publish.note", lang), key="data_note")
+            published = st.session_state.setdefault(state.Keys.PUBLISHED, {})
+            if sha in published:
+                st.caption(t("data.publish.already", lang, version=published[sha]))
             if st.button(
                 t("data.publish.button", lang),
                 type="primary",
-                disabled=not report.ok,
+                disabled=not report.ok or sha in published,
                 key="data_publish",
             ):
                 try:
                     info = publish_report(store, report, author=author, note=note)
-                    st.success(t("data.publish.done", lang, version=info.version))
+                    published[sha] = info.version
+                    _done(t("data.publish.done", lang, version=info.version))
                 except RiskError as exc:
                     st.error(t("data.publish.failed", lang, reason=exc.message))
 
@@ -129,7 +149,7 @@ with versions_tab:
     if editor and st.button(t("data.versions.rollback", lang), key="data_rollback"):
         try:
             info = store.rollback(pick, author=author)
-            st.success(t("data.versions.rolled_back", lang, version=info.version))
+            _done(t("data.versions.rolled_back", lang, version=info.version))
         except RiskError as exc:
             st.error(t("data.publish.failed", lang, reason=exc.message))
     st.subheader(t("data.diff.header", lang))

@@ -35,7 +35,7 @@ from risk.scoring.robustness import monte_carlo
 from risk.scoring.steps import rankable_mask
 from risk.share import Filters
 from risk.spec import ScoreSpec
-from risk.store.embedded import open_store
+from risk.store import open_store
 from risk.upload.matching import reference_from_store
 from risk.upload.metadata import read_metadata
 from risk.upload.publish import publish_report

@@ -3,12 +3,14 @@ cached objects are shared by every session of the process and must not be mutate
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from risk.errors import StoreError
 from risk.geo import load_geometry
 from risk.paths import DATASETS_DIR
 from risk.scenarios.kinds import parse_scenarios
@@ -26,9 +28,31 @@ from risk.upload.report import UploadReport
 from risk.upload.validate import check_upload
 
 
+def store_secrets() -> tuple[str | None, str | None]:
+    """`[store] attach` and `[store] data_path` from .streamlit/secrets.toml, if set (the
+    environment's RISK_STORE and RISK_STORE_DATA_PATH win)."""
+    try:
+        section = dict(st.secrets.get("store", {}))
+    except Exception:  # noqa: BLE001 (no secrets file: the embedded default)
+        return None, None
+    attach, data_path = section.get("attach"), section.get("data_path")
+    return (str(attach) if attach else None), (str(data_path) if data_path else None)
+
+
 def store() -> Store:
-    """The store of this process's data directory ($RISK_DATA_DIR); `open_store` keeps one per path."""
-    return open_store()
+    """The process's store: the shared DuckLake store if configured, else the embedded file of the
+    data directory ($RISK_DATA_DIR); `open_store` keeps one per place. A store that cannot be
+    opened stops the page with its (password-free) message."""
+    attach, data_path = store_secrets()
+    try:
+        return open_store(
+            attach=os.environ.get("RISK_STORE") or attach,
+            data_path=os.environ.get("RISK_STORE_DATA_PATH") or data_path,
+        )
+    except StoreError as exc:
+        st.error(exc.message)
+        st.stop()
+        raise  # st.stop() raises; kept for the type checker
 
 
 @st.cache_data(show_spinner=False)

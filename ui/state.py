@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from risk.errors import RiskError
 from risk.i18n import DEFAULT_LANG, LANGS, colon, normalise_lang, t
 from ui import cache
 
@@ -16,6 +17,8 @@ class Keys:
 
     LANG = "lang"
     LANG_WIDGET = "_lang_widget"
+    PUBLISHED = "_data_published"  # sha256 of each file this session published -> its version
+    FLASH = "_data_flash"  # a success message shown once, after the rerun that follows an action
 
 
 LANG_LABELS = {"zh-TW": "繁體中文", "en": "English"}
@@ -90,17 +93,30 @@ def language_selector() -> str:
 
 
 def sidebar_footer() -> None:
-    st.sidebar.caption(
-        f"{t('app.data_version', lang())}{colon(lang())}`{cache.store().data_version}`"
-    )
+    store = cache.store()
+    st.sidebar.caption(f"{t('app.data_version', lang())}{colon(lang())}`{store.data_version}`")
+    if getattr(store, "offline", None):  # the shared store's catalog is away: read-only
+        st.sidebar.warning(t("app.store_offline", lang()))
+
+
+def version_exists(version: str) -> bool:
+    """Is `version` in the store (rolled back or not)? The cached list first, then the store:
+    the list is cached per current version, and a version made since may be missing from it."""
+    current = cache.store().data_version
+    if version == current or version in cache.known_versions(current):
+        return True
+    try:
+        cache.store().version_info(version)
+    except RiskError:
+        return False
+    return True
 
 
 def resolve_version(requested: str | None) -> str:
     """The version a view shows: the one a link asks for, if it exists, else the current one."""
-    current = cache.store().data_version
-    if requested and requested in cache.known_versions(current):
+    if requested and version_exists(requested):
         return requested
-    return current
+    return cache.store().data_version
 
 
 ROOT = Path(__file__).resolve().parent.parent

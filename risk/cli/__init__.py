@@ -12,11 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from risk.cli import build, data, export, scenarios, scoring
+from risk.cli import build, data, export, scenarios, scoring, store
 from risk.errors import RiskError
 
 # Command groups, in help order.
-COMMAND_GROUPS = (build, scoring, data, scenarios, export)
+COMMAND_GROUPS = (build, scoring, data, scenarios, export, store)
 
 
 def build_parser() -> argparse.ArgumentParser:

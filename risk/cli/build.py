@@ -9,7 +9,7 @@ from pathlib import Path
 from risk.cells import csv_text
 from risk.ingest.build import build
 from risk.paths import DATASETS_DIR, default_shared_data
-from risk.store.embedded import open_store
+from risk.store import open_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -18,7 +18,7 @@ from typing import Any
 from risk.cells import csv_text
 from risk.errors import RefreshError, RiskError
 from risk.i18n import normalise_lang
-from risk.store.embedded import open_store
+from risk.store import open_store
 from risk.upload.comtrade import (
     ComtradeKeyError,
     comtrade_message,

@@ -16,7 +16,7 @@ from risk.scenarios.kinds import KINDS, SEPARATOR, parse_scenarios
 from risk.scenarios.runs import movers, run
 from risk.scenarios.shortlist import allocation_inputs, top_eligible
 from risk.scoring.engine import engine_for
-from risk.store.embedded import open_store
+from risk.store import open_store
 
 
 def _kinds_help() -> str:

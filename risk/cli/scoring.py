@@ -29,7 +29,7 @@ from risk.spec import (
     parse_weights,
     today,
 )
-from risk.store.embedded import open_store
+from risk.store import open_store
 
 METHOD_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "normalisation": ("normalisation", NORMALISATIONS),
