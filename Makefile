@@ -2,7 +2,7 @@
 PY ?= .venv/bin/python
 PORT ?= 8501
 
-.PHONY: install run test build bench lint
+.PHONY: install run test build bench lint team
 
 install:
 	bash scripts/install.sh
@@ -12,6 +12,10 @@ run: install
 
 test:
 	bash scripts/test.sh
+
+# Two app servers over one shared DuckLake store (PostgreSQL catalog) behind nginx; Ctrl-C stops it.
+team:
+	bash scripts/team.sh
 
 build: install
 	$(PY) -m risk build
