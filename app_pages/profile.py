@@ -1,6 +1,7 @@
 """Country profile: why a country scores as it does, its status, its data, and a one-page brief."""
 
 from functools import partial
+from typing import Literal
 
 import streamlit as st
 
@@ -12,7 +13,14 @@ from risk.present.brief import MIME, brief, brief_file_name
 from risk.present.charts import pillar_chart, series_chart
 from risk.present.maps import locator_deck
 from risk.present.overview import layer_legend, legend_html
-from risk.present.profile import TABLES, build_profile
+from risk.present.profile import (
+    TABLES,
+    build_profile,
+    buildout_summary,
+    cluster_view,
+    epoch_citation,
+    partnership_view,
+)
 from risk.text import fmt_number, md_text
 from ui import cache, state, view
 
@@ -39,6 +47,11 @@ def _table(where, frame, key: str, formats=None, **config) -> None:  # type: ign
     labels = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
     shown = frame.style.format(formats or {}, na_rep="–")
     where.dataframe(shown, hide_index=True, key=state.lang_key(key), column_config=labels | config)
+
+
+def text(col: str, width: int, align: Literal["left", "right"] = "left"):  # type: ignore[no-untyped-def]
+    """A text column with its translated header."""
+    return st.column_config.TextColumn(t(f"profile.col.{col}", lang), width=width, alignment=align)
 
 
 st.title(t("profile.title", lang))
@@ -70,9 +83,11 @@ profile = build_profile(result, tables, selected, lang)
 st.header(md_text(f"{profile.name(lang)} · {profile.other_name(lang)} ({profile.iso3})"))
 region = t(f"region.{profile.region}", lang) if profile.region else "–"
 income = t(f"income.{profile.income_group}", lang) if profile.income_group else "–"
+business = t(f"bregion.{profile.business_region}", lang) if profile.business_region else "–"
 st.caption(
     md_text(
         f"{region} · {t(f'subregion.{profile.subregion}', lang)} · {income} · "
+        f"{t('profile.business_region', lang)}{colon(lang)}{business} · "
         f"{t('app.data_version', lang)} {version}"
     )
 )
@@ -136,6 +151,47 @@ if not profile.taiwan.empty:
         right,
         profile.taiwan.assign(relation=[t(f"tw.{r}", lang) for r in profile.taiwan["relation"]]),
         "tw_table",
+    )
+
+
+# -- AI build-out and US agreements ---------------------------------------------------------
+source = st.column_config.LinkColumn(
+    t("profile.col.link", lang), display_text=t("profile.link_text", lang), width=70
+)
+st.subheader(t("profile.buildout", lang))
+if profile.clusters.empty:
+    st.info(t("profile.no_clusters", lang))
+else:
+    st.caption(buildout_summary(profile.clusters, lang))
+    _table(
+        st,
+        cluster_view(profile.clusters, lang),
+        "cluster_table",
+        name=text("name", 190),
+        status=text("status", 70),
+        h100e=text("h100e", 120, "right"),
+        power_mw=text("power_mw", 85, "right"),
+        owner=text("owner", 115),
+        first_operational=text("first_operational", 115),
+        certainty=text("certainty", 80),
+        link=source,
+        counted=st.column_config.CheckboxColumn(t("profile.col.counted", lang), width=70),
+    )
+st.caption(md_text(epoch_citation(lang)))
+st.subheader(t("profile.us_deals", lang))
+if profile.partnerships.empty:
+    st.caption(t("profile.no_us_deals", lang))
+else:
+    st.caption(t("profile.us_deals_help", lang, as_of=profile.as_of))
+    _table(
+        st,
+        partnership_view(profile.partnerships, lang),
+        "us_deal_table",
+        agreement=text("agreement", 230),
+        kind=text("kind", 220),
+        signed=text("signed", 90),
+        source_title=text("source_title", 200),
+        link=source,
     )
 
 # -- indicators ------------------------------------------------------------------------------

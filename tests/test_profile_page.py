@@ -11,7 +11,7 @@ from risk.framework import load_framework
 from risk.scoring.engine import engine_for
 from risk.share import from_query
 from risk.store.embedded import open_store
-from tests.support import open_app, query
+from tests.support import frame_with, open_app, query
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,3 +102,60 @@ def test_locator_map_of_cloud_regions_and_landings(datasets_dir: Path, data_dir:
     assert all(120 < p["lon"] < 135 for p in layers["cloud"]["data"] + layers["landings"]["data"])
     landlocked = open_app("profile", {"country": "MNG", "lang": "en"})
     assert not landlocked.get("deck_gl_json_chart")  # nothing to show: no map
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "cluster", "agreement", "region"),
+    [
+        ("ARE", "en", "Stargate UAE Phase 2", "US-UAE AI Acceleration Partnership", "Middle East"),
+        ("ARE", "zh-TW", "Stargate UAE Phase 2", "Pax Silica Declaration", "中東"),
+        (
+            "SAU",
+            "en",
+            "DataVolt Neom 1.5 GW Phase 2",
+            "US-Saudi Strategic AI Partnership",
+            "Middle East",
+        ),
+        (
+            "SAU",
+            "zh-TW",
+            "HUMAIN Saudi Arabia Phase 2",
+            "US-Saudi Strategic AI Partnership",
+            "中東",
+        ),
+    ],
+)
+def test_ai_clusters_and_us_agreements_are_listed(
+    code: str,
+    lang: str,
+    cluster: str,
+    agreement: str,
+    region: str,
+    datasets_dir: Path,
+    data_dir: Path,
+) -> None:
+    at = open_app("profile", {"country": code, "lang": lang})
+    clusters = frame_with(at, "h100e")
+    assert cluster in set(clusters["name"])
+    assert clusters["counted"].iloc[0]  # counted first, then biggest first
+    assert clusters["link"].str.startswith(("http://", "https://")).all()
+    deals = frame_with(at, "agreement")
+    assert agreement in set(deals["agreement"])
+    assert deals["link"].str.startswith("https://").any()
+    kinds = {"en": "Bilateral AI / technology agreement", "zh-TW": "雙邊 AI／科技協議"}[lang]
+    assert kinds in set(deals["kind"])
+    captions = " ".join(c.value for c in at.caption)
+    assert "Epoch AI, 'Data on GPU Clusters'" in captions.replace("\\", "")
+    assert region in captions
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "No known large AI cluster"), ("zh-TW", "沒有此國已知的大型 AI 叢集")],
+)
+def test_a_country_without_clusters_says_so(
+    lang: str, words: str, datasets_dir: Path, data_dir: Path
+) -> None:
+    at = open_app("profile", {"country": "MNG", "lang": lang})
+    assert any(words in i.value for i in at.info)
+    assert not any("h100e" in d.value.columns for d in at.dataframe)

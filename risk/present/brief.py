@@ -24,7 +24,7 @@ from risk.errors import RiskError
 from risk.gates import reason_label
 from risk.i18n import t
 from risk.ingest.sources import SOURCES
-from risk.present.profile import Profile, build_profile
+from risk.present.profile import Profile, build_profile, buildout_summary
 from risk.text import fmt_number
 
 FORMATS: tuple[str, ...] = ("pdf", "png")
@@ -181,6 +181,29 @@ def infrastructure_line(profile: Profile, lang: str) -> str:
     )
 
 
+def region_text(profile: Profile, lang: str) -> str:
+    """The region with the business region in brackets: "Asia (Middle East)", "亞洲（中東）"."""
+    region = t(f"region.{profile.region}", lang) if profile.region else "–"
+    if not profile.business_region:
+        return region
+    business = t(f"bregion.{profile.business_region}", lang)
+    return f"{region} ({business})" if lang == "en" else f"{region}（{business}）"
+
+
+def buildout_lines(profile: Profile, lang: str) -> list[str]:
+    """The AI build-out (Epoch AI) and the US AI agreements in force, one line each."""
+    if profile.clusters.empty:
+        buildout = t("profile.brief.no_clusters", lang)
+    else:
+        buildout = buildout_summary(profile.clusters, lang, "profile.brief.buildout")
+    live = profile.partnerships[profile.partnerships["in_force"].astype(bool)]
+    deals = "、".join(f"{r.agreement} ({r.signed})" for r in live.itertuples())
+    return [
+        buildout,
+        _punctuate(f"{t('profile.us_deals', lang)}: {deals or t('profile.none', lang)}", lang),
+    ]
+
+
 def indicator_picks(profile: Profile, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The weighted indicators where the country does best and worst (by percentile)."""
     ind = profile.indicators
@@ -258,7 +281,7 @@ def _story(profile: Profile, lang: str, lim: Limits) -> list[Any]:
                 t(
                     "profile.brief.subtitle",
                     lang,
-                    region=t(f"region.{profile.region}", lang) if profile.region else "–",
+                    region=region_text(profile, lang),
                     income=t(f"income.{profile.income_group}", lang)
                     if profile.income_group
                     else "–",
@@ -332,6 +355,7 @@ def _story(profile: Profile, lang: str, lim: Limits) -> list[Any]:
     story.append(Paragraph(_p(t("profile.status", lang)), h2))
     story += [Paragraph(_p(line), body) for line in status_lines(profile, lang)]
     story.append(Paragraph(_p(infrastructure_line(profile, lang)), body))
+    story += [Paragraph(_p(line), body) for line in buildout_lines(profile, lang)]
 
     best, worst = indicator_picks(profile, lim.indicators)
     story.append(Paragraph(_p(t("profile.brief.indicators", lang)), h2))

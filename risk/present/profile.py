@@ -5,7 +5,7 @@ names, eligibility with the export-control groups in force and their dates, AI D
 history, blocs and Taiwan flags, score, rank and rank interval, each pillar against the medians of
 the country's region and income group, every indicator (value, unit, year, normalised score,
 percentile, imputed flag, source), key time series, cloud regions, cable landings and the policy
-timeline entries that bear on it. `compare_*` do the same for two to five countries side by side.
+timeline entries that bear on it, its AI clusters (Epoch AI) and its US AI agreements. `compare_*` do the same for two to five countries side by side.
 The page, the brief and the command line all read these; nothing here renders."""
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ import pandas as pd
 from risk.errors import RiskError
 from risk.framework import PILLARS
 from risk.gates import GATE_GROUPS, PENALTY_GROUPS, in_force
-from risk.i18n import INDICATOR, name_column, unit_label
+from risk.i18n import INDICATOR, label_or, name_column, t, unit_label
+from risk.ingest.sources import SOURCES
 from risk.scoring.explain import explain
 from risk.scoring.result import ScoreResult
 from risk.store.protocol import Store
+from risk.text import cell_text, fmt_number, safe_link
 
 MIN_SERIES_YEARS = 3
 TABLES: tuple[str, ...] = (
@@ -38,6 +40,28 @@ TABLES: tuple[str, ...] = (
     "policy_timeline",
     "cloud_regions",
     "landing_points",
+    "ai_clusters",
+    "us_partnerships",
+)
+# Epoch AI lists large clusters only: a country it does not list has no known large AI cluster.
+CLUSTER_COLUMNS: tuple[str, ...] = (
+    "name",
+    "status",
+    "h100e",
+    "power_mw",
+    "owner",
+    "first_operational",
+    "certainty",
+    "link",
+    "counted",
+)
+PARTNERSHIP_COLUMNS: tuple[str, ...] = (
+    "agreement",
+    "kind",
+    "signed",
+    "in_force",
+    "source_title",
+    "link",
 )
 
 
@@ -51,6 +75,7 @@ class Profile:
     region: str
     subregion: str
     income_group: str
+    business_region: str
     data_version: str
     as_of: str
     score: float
@@ -77,6 +102,8 @@ class Profile:
     cloud: pd.DataFrame
     landings: pd.DataFrame
     policy: pd.DataFrame
+    clusters: pd.DataFrame
+    partnerships: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
 
     def name(self, lang: str) -> str:
@@ -337,6 +364,92 @@ def landing_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
     return rows[[c for c in cols if c in rows.columns]].sort_values("name").reset_index(drop=True)
 
 
+def cluster_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
+    """The country's GPU clusters (Epoch AI): counted ones first, then the biggest first.
+
+    `link` is the source address when it is a web link ('' otherwise); `weight` is the certainty
+    weight the planned-compute indicator applies. Empty when Epoch lists none: a known zero."""
+    rows = _rows(table, iso3)
+    if rows.empty:
+        return pd.DataFrame(columns=[*CLUSTER_COLUMNS, "weight"])
+
+    def col(name: str) -> list[str]:
+        return [cell_text(v) for v in rows.get(name, [""] * len(rows))]
+
+    out = pd.DataFrame(
+        {
+            "name": col("name"),
+            "status": col("status"),
+            "h100e": pd.to_numeric(rows.get("h100e"), errors="coerce"),
+            "power_mw": pd.to_numeric(rows.get("power_mw"), errors="coerce"),
+            "owner": col("owner"),
+            "first_operational": col("first_operational"),
+            "certainty": col("certainty"),
+            "link": [safe_link(v) or "" for v in rows.get("source_link", [""] * len(rows))],
+            "counted": rows.get("counted", pd.Series(True, index=rows.index))
+            .fillna(False)
+            .astype(bool),
+            "weight": pd.to_numeric(rows.get("weight"), errors="coerce"),
+        }
+    )
+    out = out.sort_values(
+        ["counted", "h100e", "name"], ascending=[False, False, True], na_position="last"
+    )
+    return out.reset_index(drop=True)
+
+
+def buildout_totals(clusters: pd.DataFrame) -> dict[str, float]:
+    """Counted clusters, existing and planned H100-equivalents (planned weighted by certainty, as
+    the epoch.* indicators are)."""
+    counted = clusters[clusters["counted"].astype(bool)] if not clusters.empty else clusters
+    if counted.empty:
+        return {"clusters": 0.0, "existing": 0.0, "planned": 0.0}
+    size = pd.to_numeric(counted["h100e"], errors="coerce").fillna(0.0)
+    weight = pd.to_numeric(counted["weight"], errors="coerce").fillna(1.0)
+    planned = counted["status"] == "Planned"
+    return {
+        "clusters": float(len(counted)),
+        "existing": float(size[~planned].sum()),
+        "planned": float((size * weight)[planned].sum()),
+    }
+
+
+def first_link(sources: Any) -> str | None:
+    """The first web link of a source cell that may list several ("url | repo path | url")."""
+    return next((link for part in cell_text(sources).split("|") if (link := safe_link(part))), None)
+
+
+def partnerships_in_force(table: pd.DataFrame, as_of: date) -> pd.Series:
+    """Which US AI agreements apply on `as_of`: signed on or before it and not ended (the dating
+    rule of the export-control groups)."""
+    dated = pd.DataFrame(
+        {
+            "effective_from": table["signed"],
+            "effective_to": table.get("effective_to", pd.Series(None, index=table.index)),
+        },
+        index=table.index,
+    )
+    return in_force(dated, as_of)
+
+
+def partnership_rows(table: pd.DataFrame | None, iso3: str, as_of: date) -> pd.DataFrame:
+    """The country's US AI agreements, oldest first, with whether each is in force on `as_of`."""
+    rows = _rows(table, iso3)
+    if rows.empty:
+        return pd.DataFrame(columns=list(PARTNERSHIP_COLUMNS))
+    out = pd.DataFrame(
+        {
+            "agreement": [cell_text(v) for v in rows["agreement"]],
+            "kind": [cell_text(v) for v in rows.get("kind", [""] * len(rows))],
+            "signed": [cell_text(v)[:10] for v in rows["signed"]],
+            "in_force": partnerships_in_force(rows, as_of).to_numpy(bool),
+            "source_title": [cell_text(v) for v in rows.get("source_title", [""] * len(rows))],
+            "link": [first_link(v) or "" for v in rows.get("source_url", [""] * len(rows))],
+        }
+    )
+    return out.sort_values(["signed", "agreement"], kind="stable").reset_index(drop=True)
+
+
 def _mentions(text: str, names: list[tuple[str, str]]) -> set[str]:
     """ISO3 codes whose English name appears in `text` (longest names first, whole words)."""
     found: set[str] = set()
@@ -403,6 +516,7 @@ def build_profile(
         region=_text(country.get("region")),
         subregion=_text(country.get("subregion")),
         income_group=_text(country.get("income_group")),
+        business_region=cell_text(country.get("business_region")),
         data_version=str(result.spec.data_version),
         as_of=result.spec.as_of,
         score=_float(row["score"]),
@@ -429,6 +543,8 @@ def build_profile(
         cloud=cloud_rows(tables.get("cloud_regions"), code),
         landings=landing_rows(tables.get("landing_points"), code),
         policy=policy_rows(tables.get("policy_timeline"), countries, code),
+        clusters=cluster_rows(tables.get("ai_clusters"), code),
+        partnerships=partnership_rows(tables.get("us_partnerships"), code, as_of),
         warnings=list(result.warnings),
     )
 
@@ -437,3 +553,49 @@ def store_tables(store: Store, version: str | None = None) -> dict[str, pd.DataF
     """The tables a profile reads, from a store (missing tables are None)."""
     available = set(store.tables())
     return {n: store.table(n, version) if n in available else None for n in TABLES}
+
+
+# -- what the page and the brief show --------------------------------------------------------
+def _grouped(value: float, digits: int) -> str:
+    return "–" if np.isnan(value) else f"{value:,.{digits}f}"
+
+
+def cluster_view(clusters: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The clusters table as the page shows it: status and certainty in `lang`, sizes as grouped
+    text ("–" when Epoch gives none; the rows are already in order)."""
+    out = clusters[list(CLUSTER_COLUMNS)]
+    return out.assign(
+        status=[label_or(f"cluster.status.{s}", lang, s) for s in out["status"]],
+        h100e=[_grouped(v, 0) for v in out["h100e"]],
+        power_mw=[_grouped(v, 1) for v in out["power_mw"]],
+        certainty=[label_or(f"cluster.certainty.{c}", lang, c) for c in out["certainty"]],
+        # a cluster without a web link of its own: its record in Epoch's database
+        link=[v or SOURCES["epoch_gpu_clusters"].url for v in out["link"]],
+    )
+
+
+def partnership_view(partnerships: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The US agreements table as the page shows it: the kind in `lang`."""
+    return partnerships.assign(
+        kind=[label_or(f"us_deal.kind.{k}", lang, k) for k in partnerships["kind"]]
+    )
+
+
+def epoch_citation(lang: str) -> str:
+    """Epoch AI's attribution, as its licence asks, with a note on the clusters not counted."""
+    src = SOURCES["epoch_gpu_clusters"]
+    return t("profile.clusters_cite", lang, attribution=src.attribution, licence=src.licence)
+
+
+def buildout_summary(
+    clusters: pd.DataFrame, lang: str, key: str = "profile.buildout_summary"
+) -> str:
+    """One sentence on the counted clusters (how many, existing and planned H100-equivalents)."""
+    total = buildout_totals(clusters)
+    return t(
+        key,
+        lang,
+        n=int(total["clusters"]),
+        existing=fmt_number(total["existing"], lang),
+        planned=fmt_number(total["planned"], lang),
+    )

@@ -55,3 +55,54 @@ def test_hostile_name_on_the_profile_stays_text(page, hostile_server: str) -> No
     assert page.locator("img[src=x]").count() == 0
     page.get_by_text(HOSTILE_NAME).first.wait_for()
     assert dialogs == []
+
+
+def _table_cells(page, column_header: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Text of the hidden cells of the st.dataframe whose header row has `column_header`
+    (tables further down the page may still be drawing: wait for it)."""
+    page.wait_for_function(
+        """(h) => [...document.querySelectorAll('[data-testid=stDataFrame] table thead')]
+                .some(t => t.textContent.includes(h))""",
+        arg=column_header,
+        timeout=30_000,
+    )
+    tables = page.locator("[data-testid=stDataFrame] table")
+    for i in range(tables.count()):
+        table = tables.nth(i)
+        if column_header in (table.locator("thead").text_content() or ""):
+            return [td.text_content() or "" for td in table.locator("tbody td").all()]
+    raise AssertionError(f"no table with a {column_header!r} column")
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "size", "agreement_header"),
+    [
+        ("en", "AI build-out", "H100-equivalents", "Agreement"),
+        ("zh-TW", "AI 算力建置", "H100 等效", "協議"),
+    ],
+)
+def test_profile_lists_ai_clusters_and_us_agreements(  # type: ignore[no-untyped-def]
+    page,
+    app_server: str,
+    requests_seen: list[str],
+    lang: str,
+    heading: str,
+    size: str,
+    agreement_header: str,
+) -> None:
+    page.set_viewport_size({"width": 1400, "height": 3200})
+    page.goto(app_server + f"/profile?lang={lang}&country=ARE")
+    wait_ready(page, heading)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Epoch AI, \\'Data on GPU Clusters\\'')",
+        timeout=30_000,
+    )
+    clusters = _table_cells(page, size)
+    assert "Stargate UAE Phase 2" in clusters and "Core42 SuperPOD" in clusters
+    assert "20,262,759" in clusters  # the biggest, first
+    deals = _table_cells(page, agreement_header)
+    assert "US-UAE AI Acceleration Partnership" in deals and "2025-05-15" in deals
+    assert "Pax Silica Declaration" in deals and "2026-01-14" in deals
+    # the source links are web addresses (the first of each row's sources)
+    assert any(cell.startswith("https://www.upi.com/") for cell in deals)
+    assert external(requests_seen) == []
