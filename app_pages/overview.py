@@ -1,5 +1,6 @@
 """Overview: the score map, the ranked shortlist, filters, weights and a shareable link."""
 
+from datetime import date
 from functools import partial
 
 import streamlit as st
@@ -13,13 +14,16 @@ from risk.present.exports import export_file_name, ranking_bytes
 from risk.present.maps import COUNTRY_LAYER_ID, overview_deck
 from risk.present.overview import (
     arcs,
+    buildout_points,
     layer_legend,
+    layer_notes,
     legend,
     legend_html,
     map_properties,
     search_hint,
     table_view,
     tooltip_text,
+    us_deals_in_force,
 )
 from risk.present.pack import MIME as PACK_MIME
 from risk.present.pack import pack_bytes, pack_file_name
@@ -52,16 +56,26 @@ ranked, score_warnings = cache.scores(current.spec.to_json(), version)
 shown = apply_filters(store, ranked, current.filters)
 
 # -- map -----------------------------------------------------------------------------------
-props, lo, hi = map_properties(ranked, countries, current.metric, set(shown["iso3"]), lang)
 layers = set(current.layers)
+as_of = date.fromisoformat(current.spec.as_of)
+buildout = (
+    buildout_points(cache.table("observations", version), countries, as_of.year)
+    if "buildout" in layers
+    else None
+)
+deals = us_deals_in_force(cache.table("us_partnerships", version), as_of)
+notes = layer_notes(layers, countries, buildout, deals, lang)
+props, lo, hi = map_properties(ranked, countries, current.metric, set(shown["iso3"]), lang, notes)
 deck = overview_deck(
     cache.geometry(),
     props,
-    tooltip_text(current.metric, lang),
+    tooltip_text(current.metric, lang, notes=notes is not None),
     arcs=arcs(shown, countries, current.top_n) if "arcs" in layers else None,
     cloud=cache.table("cloud_regions", version) if "cloud" in layers else None,
     landings=cache.table("landing_points", version) if "landings" in layers else None,
     cables=cache.geometry(str(DATASETS_DIR / "cables.geojson")) if "cables" in layers else None,
+    buildout=buildout,
+    us_deals=set(deals["iso3"]) if "us_deals" in layers else None,
 )
 event = st.pydeck_chart(
     deck, key="overview_map", on_select="rerun", selection_mode="single-object", height=540

@@ -215,3 +215,37 @@ def test_legend_keeps_swatch_and_label_together_and_escapes() -> None:
     assert "<script>" not in html_text and "&lt;script&gt;" in html_text
     assert "Score &lt;b&gt;" in html_text
     assert html_text.count("white-space:nowrap") == 2
+
+
+def _deck_layers(at: AppTest) -> dict[str, dict]:
+    import json
+
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return {layer["id"]: layer for layer in deck["layers"]}
+
+
+def test_build_out_and_us_agreement_layers_follow_the_url(
+    datasets_dir: Path, data_dir: Path
+) -> None:
+    off = _deck_layers(_app({"lang": "en"}))
+    assert not {"buildout_existing", "buildout_planned", "us_deals"} & set(off)
+    assert all("notes" not in row for row in off["countries"]["data"])
+    at = _app({"lang": "en", "layers": "buildout,us_deals"})
+    assert url_query(at)["layers"] == "buildout,us_deals"
+    layers = _deck_layers(at)
+    assert [k for k, v in layers.items() if v.get("pickable")] == ["countries"]
+    countries = pd.read_parquet(datasets_dir / "countries.parquet").set_index("iso3")
+    planned = {tuple(r["p"]) for r in layers["buildout_planned"]["data"]}
+    for code in ("ARE", "SAU", "IND"):
+        lon, lat = countries.loc[code, ["lon", "lat"]]
+        assert (round(lon, 2), round(lat, 2)) in planned
+    assert layers["us_deals"]["data"]
+    notes = {r["iso3"]: r["notes"] for r in layers["countries"]["data"] if r.get("iso3")}
+    assert "US-UAE AI Acceleration Partnership (2025-05-15)" in notes["ARE"]
+    assert "AI compute (H100-equivalents)" in notes["SAU"]
+    assert notes["MNG"] == ""
+    legend = " ".join(m.value for m in at.markdown)
+    assert "Planned AI compute" in legend and "US AI agreement in force" in legend
+    zh = _app({"lang": "zh-TW", "layers": "buildout"})
+    assert "us_deals" not in _deck_layers(zh)
+    assert any("規劃中 AI 算力" in m.value for m in zh.markdown)

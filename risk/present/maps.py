@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import partial
 
 import numpy as np
@@ -37,6 +37,9 @@ class CompactDeck(pdk.Deck):
 
     def set_fragments(self, fragments: dict[str, str]) -> None:
         self.__dict__["_fragments"] = fragments
+
+    def add_fragment(self, placeholder: str, fragment: str) -> None:
+        self.__dict__.setdefault("_fragments", {})[placeholder] = fragment
 
     def to_json(self) -> str:
         fragments = self.__dict__.pop("_fragments", {})  # not part of the spec itself
@@ -161,9 +164,30 @@ def polygon_rows_json(fc: Mapping, props: pd.DataFrame, key: str = "iso3", digit
     return "[" + ",".join(rows) + "]"
 
 
+# An outline at world view needs no more than this: coordinates on a 0.1 degree grid (about 10 km),
+# simplified within the same tolerance, and no islets under OUTLINE_MIN_AREA square degrees.
+OUTLINE_DIGITS = 1
+OUTLINE_MIN_AREA = 0.05
+
+
+def outline_rows_json(fc: Mapping, codes: Collection[str], key: str = "iso3") -> str:
+    """JSON text of the outlines of `codes`, from the parts the countries layer draws."""
+    wanted = set(codes)
+    rows = []
+    for code, coords in _shapes(fc, key, 2):
+        if code not in wanted:
+            continue
+        part = shapely.Polygon(json.loads(coords)[0])
+        if part.area < OUTLINE_MIN_AREA:
+            continue
+        ring = part.simplify(10**-OUTLINE_DIGITS).exterior.coords
+        rows.append({"polygon": _round_rings([ring], OUTLINE_DIGITS)})
+    return json.dumps(rows, separators=(",", ":"))
+
+
 def country_deck(
     fc: Mapping, props: pd.DataFrame, tooltip_text: str, *, height: int = 520
-) -> pdk.Deck:
+) -> CompactDeck:
     """A choropleth of countries: `props` must carry iso3 and fill_color (+ any tooltip fields)."""
     fill = pdk.Layer(
         "SolidPolygonLayer",
@@ -195,6 +219,67 @@ ORIGIN_COLORS: dict[str, Color] = {
 }
 
 
+# The AI build-out: existing compute as a filled disc, planned compute as a ring around it; the
+# area grows with H100-equivalents (radius on a square-root scale), in screen pixels so the symbols
+# keep their size at every zoom. BUILDOUT_REF H100e draws a BUILDOUT_REF_PX ring.
+BUILDOUT_EXISTING_COLOR: Color = [127, 39, 4, 220]
+BUILDOUT_PLANNED_COLOR: Color = [230, 85, 13, 235]
+# magenta: stands out on every fill of the blue score palette, the greys and the yellows
+US_DEAL_COLOR: Color = [230, 0, 126, 255]
+BUILDOUT_REF = 1e7
+BUILDOUT_REF_PX = 26.0
+BUILDOUT_MIN_PX = 2.5
+BUILDOUT_MAX_PX = 36.0
+
+
+def buildout_radius(h100e: float) -> float:
+    """Symbol radius in pixels for an amount of AI compute (0 for none)."""
+    if not h100e > 0:
+        return 0.0
+    r = BUILDOUT_MIN_PX + BUILDOUT_REF_PX * math.sqrt(h100e / BUILDOUT_REF)
+    return round(min(r, BUILDOUT_MAX_PX), 1)
+
+
+def buildout_records(points: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """(planned rings, existing discs) for the deck: label point and pixel radius, rounded."""
+    planned: list[dict] = []
+    existing: list[dict] = []
+    for rec in points.to_dict("records"):
+        pos = [round(float(rec["lon"]), 2), round(float(rec["lat"]), 2)]
+        for amount, out in ((rec["planned"], planned), (rec["existing"], existing)):
+            if (r := buildout_radius(float(amount))) > 0:
+                out.append({"p": pos, "r": r})
+    return planned, existing
+
+
+def _buildout_layers(points: pd.DataFrame) -> list[pdk.Layer]:
+    planned, existing = buildout_records(points)
+    # units are quoted: pydeck reads a bare string as an expression ("@@=pixels")
+    common = {"pickable": False, "get_position": "p", "get_radius": "r", "radius_units": "'pixels'"}
+    return [
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=existing,
+            id="buildout_existing",
+            filled=True,
+            stroked=False,
+            get_fill_color=BUILDOUT_EXISTING_COLOR,
+            **common,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=planned,
+            id="buildout_planned",
+            filled=False,
+            stroked=True,
+            get_line_color=BUILDOUT_PLANNED_COLOR,
+            line_width_units="'pixels'",
+            get_line_width=2,
+            **common,
+        ),
+    ]
+
+
 def overview_deck(
     fc: Mapping,
     props: pd.DataFrame,
@@ -204,11 +289,31 @@ def overview_deck(
     cloud: pd.DataFrame | None = None,
     landings: pd.DataFrame | None = None,
     cables: Mapping | None = None,
+    buildout: pd.DataFrame | None = None,
+    us_deals: Collection[str] | None = None,
     height: int = 540,
 ) -> pdk.Deck:
-    """The score map: the country choropleth plus optional arcs, cloud regions, landings and cables."""
+    """The score map: the country choropleth plus optional arcs, cloud regions, landings, cables,
+    the AI build-out (`buildout`: iso3, lon, lat, existing, planned) and the outlines of the
+    countries with a US AI agreement in force (`us_deals`: ISO3 codes)."""
     deck = country_deck(fc, props, tooltip_text, height=height)
     layers = list(deck.layers)
+    if us_deals is not None:
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                data="@@us_deals@@",
+                id="us_deals",
+                pickable=False,
+                filled=False,
+                stroked=True,
+                get_polygon="polygon",
+                get_line_color=US_DEAL_COLOR,
+                line_width_units="'pixels'",
+                get_line_width=2,
+            )
+        )
+        deck.add_fragment("@@us_deals@@", outline_rows_json(fc, us_deals))
     if cables is not None:
         layers.append(
             pdk.Layer(
@@ -278,6 +383,8 @@ def overview_deck(
                 great_circle=False,  # great circles over the pole leave the map
             )
         )
+    if buildout is not None and not buildout.empty:
+        layers += _buildout_layers(buildout)  # on top: the rings stay visible over the arcs
     deck.layers = layers
     return deck
 

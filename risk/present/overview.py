@@ -7,6 +7,7 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,9 +16,19 @@ from risk.filters import apply_filters
 from risk.framework import PILLARS
 from risk.gates import reason_label
 from risk.i18n import colon, name_column, other_name_column, t
-from risk.present.maps import HOME_COLOR, NO_DATA_COLOR, ORIGIN_COLORS, Color
+from risk.present.maps import (
+    BUILDOUT_EXISTING_COLOR,
+    BUILDOUT_PLANNED_COLOR,
+    HOME_COLOR,
+    NO_DATA_COLOR,
+    ORIGIN_COLORS,
+    US_DEAL_COLOR,
+    Color,
+)
+from risk.present.profile import partnerships_in_force
 from risk.share import Filters
 from risk.store.protocol import ReadStore
+from risk.text import fmt_number
 
 # Sequential palette (ColorBrewer YlGnBu, 7 classes): light = low, dark = high.
 PALETTE: list[Color] = [
@@ -87,7 +98,81 @@ def layer_legend(layers: set[str], lang: str) -> list[tuple[str, Color]]:
         items.append((t("layer.landings", lang), [60, 60, 60, 200]))
     if "cables" in layers:
         items.append((t("layer.cables", lang), [90, 90, 160, 200]))
+    if "buildout" in layers:
+        items += [
+            (t("overview.legend.buildout_existing", lang), BUILDOUT_EXISTING_COLOR),
+            (t("overview.legend.buildout_planned", lang), BUILDOUT_PLANNED_COLOR),
+        ]
+    if "us_deals" in layers:
+        items.append((t("overview.legend.us_deals", lang), US_DEAL_COLOR))
     return items
+
+
+BUILDOUT_CODES = {"existing": "epoch.h100e_existing", "planned": "epoch.h100e_planned"}
+
+
+def buildout_points(observations: pd.DataFrame, countries: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per country with any known AI compute: its label point and existing and planned
+    H100-equivalents (the epoch.* indicators, latest year up to `year`)."""
+    cols = ["iso3", "lon", "lat", *BUILDOUT_CODES]
+    obs = observations[observations["indicator"].isin(list(BUILDOUT_CODES.values()))]
+    obs = obs[obs["year"] <= year].sort_values("year")
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    latest = obs.groupby(["iso3", "indicator"])["value"].last().unstack()
+    values = pd.DataFrame(
+        {k: pd.to_numeric(latest.get(code), errors="coerce") for k, code in BUILDOUT_CODES.items()},
+        index=latest.index,
+    ).fillna(0.0)
+    values = values[(values > 0).any(axis=1)]
+    points = countries.set_index("iso3")[["lon", "lat"]].dropna()
+    out = points.join(values, how="inner").reset_index()
+    return out[cols].sort_values("iso3").reset_index(drop=True)
+
+
+def us_deals_in_force(partnerships: pd.DataFrame | None, as_of: date) -> pd.DataFrame:
+    """The US AI agreements in force on `as_of` (iso3, agreement, signed), oldest first."""
+    cols = ["iso3", "agreement", "signed"]
+    if partnerships is None or partnerships.empty:
+        return pd.DataFrame(columns=cols)
+    live = partnerships[partnerships_in_force(partnerships, as_of).to_numpy(bool)]
+    out = live.assign(signed=[str(v)[:10] for v in live["signed"]])[cols]
+    return out.sort_values(["iso3", "signed", "agreement"]).reset_index(drop=True)
+
+
+NOTE_LAYERS = frozenset({"buildout", "us_deals"})
+
+
+def layer_notes(
+    layers: set[str],
+    countries: pd.DataFrame,
+    buildout: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    lang: str,
+) -> dict[str, str] | None:
+    """Extra tooltip lines per country for the layers that are on (plain text, each line led by a
+    newline so a country without any adds nothing); None when no layer adds any."""
+    if not layers & NOTE_LAYERS:
+        return None
+    notes = {str(c): "" for c in countries["iso3"]}
+    # A country without a symbol has no known cluster: saying so on every other country would
+    # repeat the words on each of its polygon parts, for little.
+    if "buildout" in layers and buildout is not None:
+        for rec in buildout.itertuples():
+            if str(rec.iso3) in notes:
+                notes[str(rec.iso3)] += "\n" + t(
+                    "overview.tooltip.buildout",
+                    lang,
+                    existing=fmt_number(rec.existing, lang),
+                    planned=fmt_number(rec.planned, lang),
+                )
+    if "us_deals" in layers and deals is not None and not deals.empty:
+        sep = "; " if lang == "en" else "；"
+        for code, rows in deals.groupby("iso3"):
+            items = sep.join(f"{r.agreement} ({r.signed})" for r in rows.itertuples())
+            if str(code) in notes:
+                notes[str(code)] += "\n" + t("overview.tooltip.us_deals", lang, items=items)
+    return notes
 
 
 def legend_html(title: str, items: list[tuple[str, Color]], lang: str = "en") -> str:
@@ -121,10 +206,12 @@ def map_properties(
     metric: str,
     visible: set[str],
     lang: str,
+    notes: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, float, float]:
     """Per-country feature properties (colour + tooltip text fields) and the colour range used.
 
-    Every field the tooltip shows is plain text; the deck renders it in text mode.
+    Every field the tooltip shows is plain text; the deck renders it in text mode. `notes` are the
+    layers' extra tooltip lines per country (`layer_notes`).
     """
     base = countries[["iso3", "name_zh_tw", "name_en"]].merge(
         scores, on="iso3", how="left", suffixes=("", "_s")
@@ -172,13 +259,16 @@ def map_properties(
                 "status": status,
             }
         )
+        if notes is not None:  # only when a layer adds lines: every byte is sent per polygon part
+            rows[-1]["notes"] = notes.get(iso3, "")
     return pd.DataFrame(rows), lo, hi
 
 
-def tooltip_text(metric: str, lang: str) -> str:
+def tooltip_text(metric: str, lang: str, notes: bool = False) -> str:
     """The tooltip template (deck.gl text mode: placeholders are filled with plain text).
 
     The metric's label is the same on every country, so it lives here rather than in each row.
+    With `notes`, the layers' lines (`layer_notes`) follow.
     """
     c = colon(lang)
     names = "{name_en} {name_zh_tw}" if lang == "en" else "{name_zh_tw} {name_en}"
@@ -196,6 +286,7 @@ def tooltip_text(metric: str, lang: str) -> str:
         + t("overview.tooltip.coverage", lang)
         + c
         + "{coverage_text}\n{status}"
+        + ("{notes}" if notes else "")
     )
 
 
