@@ -90,7 +90,7 @@ def test_cli_versions_against_a_held_store_fails_and_changes_nothing(
     _publish(store, 3)
     before = _digest(data_dir / STORE_FILE)
     env = {**os.environ, "RISK_STORE_TIMEOUT": "0.5", "RISK_DATA_DIR": str(data_dir)}
-    holder = _hold(data_dir / STORE_FILE, 8)
+    holder = _hold(data_dir / STORE_FILE, 120)  # killed below; long enough for a slow start
     try:
         out = subprocess.run(
             [sys.executable, "-m", "risk", "versions"],
