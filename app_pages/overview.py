@@ -26,8 +26,10 @@ from risk.present.overview import (
     us_deals_in_force,
 )
 from risk.present.pack import MIME as PACK_MIME
-from risk.present.pack import pack_bytes, pack_file_name
+from risk.present.pack import pack_file_name
+from risk.present.pack_file import pack_bytes
 from risk.share import save_view
+from risk.text import md_text
 from ui import cache, state, view
 
 lang = state.lang()
@@ -41,7 +43,7 @@ view.filter_controls(lang, countries[countries["sovereign"]])
 st.title(t("app.title", lang))
 st.caption(t("app.subtitle", lang))
 for w in warnings:
-    st.warning(t("overview.link_warning", lang, detail=w))
+    st.warning(t("overview.link_warning", lang, detail=md_text(w)))
 
 view.map_controls(lang)
 current = view.current_view()

@@ -16,7 +16,7 @@ from risk.present.brief import FORMATS, country_brief
 from risk.present.exports import FORMATS as EXPORT_FORMATS
 from risk.present.exports import SIDECAR_SUFFIX, ranking_export
 from risk.present.pack import FORMATS as PACK_FORMATS
-from risk.present.pack import board_pack
+from risk.present.pack_file import board_pack
 from risk.present.profile import store_tables
 from risk.scoring.engine import engine_for
 from risk.share import BLOC_FILTERS, ELIGIBILITY, ViewState, view_from_link

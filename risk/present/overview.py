@@ -25,7 +25,7 @@ from risk.present.maps import (
     US_DEAL_COLOR,
     Color,
 )
-from risk.present.profile import partnerships_in_force
+from risk.scoring.derived import partnerships_in_force
 from risk.share import Filters
 from risk.store.protocol import ReadStore
 from risk.text import fmt_number

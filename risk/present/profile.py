@@ -24,10 +24,11 @@ from risk.framework import PILLARS
 from risk.gates import GATE_GROUPS, PENALTY_GROUPS, in_force
 from risk.i18n import INDICATOR, label_or, name_column, t, unit_label
 from risk.ingest.sources import SOURCES
+from risk.scoring.derived import partnerships_in_force
 from risk.scoring.explain import explain
 from risk.scoring.result import ScoreResult
 from risk.store.protocol import Store
-from risk.text import cell_text, fmt_number, safe_link
+from risk.text import cell_text, fmt_number, safe_link, to_float
 
 MIN_SERIES_YEARS = 3
 TABLES: tuple[str, ...] = (
@@ -126,27 +127,10 @@ class Profile:
 
 
 # -- small helpers ---------------------------------------------------------------------------
-def _text(value: Any) -> str:
-    """Plain text for a cell ('' for missing)."""
-    if value is None or value is pd.NA:
-        return ""
-    if isinstance(value, float) and np.isnan(value):
-        return ""
-    return str(value)
-
-
 def _rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
     if table is None or table.empty or "iso3" not in table.columns:
         return pd.DataFrame()
     return table[table["iso3"].astype(str) == iso3].reset_index(drop=True)
-
-
-def _float(value: Any) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-    return out
 
 
 def scored_iso3(result: ScoreResult) -> list[str]:
@@ -172,9 +156,9 @@ def export_control_rows(table: pd.DataFrame | None, iso3: str, as_of: date) -> p
             "role": np.where(status == "CONFLICT", "conflict", role),
             "in_force": in_force(rows, as_of).to_numpy(bool) & (status != "CONFLICT").to_numpy(),
             "status": status,
-            "effective_from": [_text(v) for v in rows["effective_from"]],
-            "effective_to": [_text(v) for v in rows["effective_to"]],
-            "notes": [_text(v) for v in rows.get("notes", [""] * len(rows))],
+            "effective_from": [cell_text(v) for v in rows["effective_from"]],
+            "effective_to": [cell_text(v) for v in rows["effective_to"]],
+            "notes": [cell_text(v) for v in rows.get("notes", [""] * len(rows))],
         }
     )
     return out.sort_values("group").reset_index(drop=True)
@@ -186,7 +170,7 @@ def diffusion_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
     cols = ["tier", "effective_from", "effective_to", "notes"]
     if rows.empty:
         return pd.DataFrame(columns=cols)
-    out = pd.DataFrame({c: [_text(v) for v in rows.get(c, [""] * len(rows))] for c in cols})
+    out = pd.DataFrame({c: [cell_text(v) for v in rows.get(c, [""] * len(rows))] for c in cols})
     return out.sort_values("effective_from").reset_index(drop=True)
 
 
@@ -199,8 +183,8 @@ def bloc_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "bloc": rows["bloc"].astype(str).str.lower(),
-            "joined": [_text(v) for v in rows.get("joined", [""] * len(rows))],
-            "exited": [_text(v) for v in rows.get("exited", [""] * len(rows))],
+            "joined": [cell_text(v) for v in rows.get("joined", [""] * len(rows))],
+            "exited": [cell_text(v) for v in rows.get("exited", [""] * len(rows))],
             "disputed": rows.get("disputed", pd.Series(False, index=rows.index))
             .fillna(False)
             .astype(bool),
@@ -215,7 +199,7 @@ def taiwan_rows(table: pd.DataFrame | None, iso3: str) -> pd.DataFrame:
     cols = ["relation", "as_of", "notes"]
     if rows.empty:
         return pd.DataFrame(columns=cols)
-    return pd.DataFrame({c: [_text(v) for v in rows.get(c, [""] * len(rows))] for c in cols})
+    return pd.DataFrame({c: [cell_text(v) for v in rows.get(c, [""] * len(rows))] for c in cols})
 
 
 def country_flags(country: Mapping[str, Any], blocs: pd.DataFrame) -> dict[str, bool]:
@@ -247,9 +231,9 @@ def pillar_benchmarks(result: ScoreResult, countries: pd.DataFrame, iso3: str) -
         out.append(
             {
                 "pillar": p,
-                "country": _float(row[p].iloc[0]),
-                "region_median": _float(same_region[p].median()),
-                "income_median": _float(same_income[p].median()),
+                "country": to_float(row[p].iloc[0]),
+                "region_median": to_float(same_region[p].median()),
+                "income_median": to_float(same_income[p].median()),
                 "region_n": int(same_region[p].notna().sum()),
                 "income_n": int(same_income[p].notna().sum()),
             }
@@ -291,7 +275,7 @@ def indicator_rows(result: ScoreResult, iso3: str, lang: str) -> pd.DataFrame:
             "code": lines["code"].astype(str),
             "indicator": lines[name_col].astype(str),
             "value": pd.to_numeric(lines["raw"], errors="coerce"),
-            "unit": [unit_label(_text(fw["unit"].get(c, "")), lang) for c in lines["code"]],
+            "unit": [unit_label(cell_text(fw["unit"].get(c, "")), lang) for c in lines["code"]],
             "year": lines["year"].astype("Int64"),
             "normalised": pd.to_numeric(lines["normalised"], errors="coerce"),
             # A percentile needs a value: observed, or imputed (and then flagged).
@@ -301,7 +285,7 @@ def indicator_rows(result: ScoreResult, iso3: str, lang: str) -> pd.DataFrame:
                 np.nan,
             ),
             "imputed": lines["imputed"].astype(bool),
-            "source": [_text(s) for s in lines["source"]],
+            "source": [cell_text(s) for s in lines["source"]],
             "weight": pd.to_numeric(lines["weight"], errors="coerce"),
             "contribution": pd.to_numeric(lines["contribution"], errors="coerce"),
         }
@@ -338,7 +322,7 @@ def key_series(
                         "pillar": pillar,
                         "code": ind["code"],
                         "indicator": str(ind[name_col]),
-                        "unit": unit_label(_text(ind["unit"]), lang),
+                        "unit": unit_label(cell_text(ind["unit"]), lang),
                         "year": s["year"].astype(int).to_numpy(),
                         "value": s["value"].astype(float).to_numpy(),
                     }
@@ -419,19 +403,6 @@ def first_link(sources: Any) -> str | None:
     return next((link for part in cell_text(sources).split("|") if (link := safe_link(part))), None)
 
 
-def partnerships_in_force(table: pd.DataFrame, as_of: date) -> pd.Series:
-    """Which US AI agreements apply on `as_of`: signed on or before it and not ended (the dating
-    rule of the export-control groups)."""
-    dated = pd.DataFrame(
-        {
-            "effective_from": table["signed"],
-            "effective_to": table.get("effective_to", pd.Series(None, index=table.index)),
-        },
-        index=table.index,
-    )
-    return in_force(dated, as_of)
-
-
 def partnership_rows(table: pd.DataFrame | None, iso3: str, as_of: date) -> pd.DataFrame:
     """The country's US AI agreements, oldest first, with whether each is in force on `as_of`."""
     rows = _rows(table, iso3)
@@ -474,17 +445,17 @@ def policy_rows(timeline: pd.DataFrame | None, countries: pd.DataFrame, iso3: st
     )
     out = []
     for rec in timeline.to_dict("records"):
-        text = f"{_text(rec.get('event'))} {_text(rec.get('notes'))}"
+        text = f"{cell_text(rec.get('event'))} {cell_text(rec.get('notes'))}"
         named = _mentions(text, names)
         if named and iso3 not in named:
             continue
         out.append(
             {
-                "date": _text(rec.get("date")),
+                "date": cell_text(rec.get("date")),
                 "scope": "country" if iso3 in named else "general",
-                "event": _text(rec.get("event")),
-                "notes": _text(rec.get("notes")),
-                "source": _text(rec.get("source")),
+                "event": cell_text(rec.get("event")),
+                "notes": cell_text(rec.get("notes")),
+                "source": cell_text(rec.get("source")),
             }
         )
     frame = pd.DataFrame(out, columns=cols)
@@ -513,24 +484,24 @@ def build_profile(
         iso3=code,
         name_en=str(row["name_en"]),
         name_zh_tw=str(row["name_zh_tw"]),
-        region=_text(country.get("region")),
-        subregion=_text(country.get("subregion")),
-        income_group=_text(country.get("income_group")),
+        region=cell_text(country.get("region")),
+        subregion=cell_text(country.get("subregion")),
+        income_group=cell_text(country.get("income_group")),
         business_region=cell_text(country.get("business_region")),
         data_version=str(result.spec.data_version),
         as_of=result.spec.as_of,
-        score=_float(row["score"]),
-        rank=_float(row["rank"]),
+        score=to_float(row["score"]),
+        rank=to_float(row["rank"]),
         ranked=ranked,
-        rank_p05=_float(row["rank_p05"]),
-        rank_median=_float(row["rank_median"]),
-        rank_p95=_float(row["rank_p95"]),
+        rank_p05=to_float(row["rank_p05"]),
+        rank_median=to_float(row["rank_median"]),
+        rank_p95=to_float(row["rank_p95"]),
         eligible=bool(row["eligible"]),
-        reason=_text(row["reason"]),
-        ear_groups=_text(row["ear_groups"]),
-        ear_conflicts=_text(row["ear_conflicts"]),
-        penalty=_float(row["penalty"]),
-        coverage=_float(row["coverage"]),
+        reason=cell_text(row["reason"]),
+        ear_groups=cell_text(row["ear_groups"]),
+        ear_conflicts=cell_text(row["ear_conflicts"]),
+        penalty=to_float(row["penalty"]),
+        coverage=to_float(row["coverage"]),
         low_coverage=bool(row["low_coverage"]),
         flags=country_flags(country, blocs),
         export_controls=export_control_rows(tables.get("export_controls"), code, as_of),

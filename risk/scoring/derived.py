@@ -7,6 +7,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from risk.gates import in_force
+
 # US-aligned and China-aligned groupings used by the bloc-balance indicator (countries table flags).
 US_BLOCS: tuple[str, ...] = (
     "bloc_nato",
@@ -39,6 +41,19 @@ def _long(wide: pd.DataFrame, code: str, source: str) -> pd.DataFrame:
     return out
 
 
+def partnerships_in_force(table: pd.DataFrame, as_of: date) -> pd.Series:
+    """Which US AI agreements apply on `as_of`: signed on or before it and not ended (the dating
+    rule of the export-control groups)."""
+    dated = pd.DataFrame(
+        {
+            "effective_from": table["signed"],
+            "effective_to": table.get("effective_to", pd.Series(None, index=table.index)),
+        },
+        index=table.index,
+    )
+    return in_force(dated, as_of)
+
+
 def partnership_counts(
     countries: pd.DataFrame, partnerships: pd.DataFrame | None, as_of: date
 ) -> pd.DataFrame:
@@ -46,11 +61,12 @@ def partnership_counts(
     (one per agreement; every country gets a row, zero when it has none)."""
     n = pd.Series(0.0, index=countries["iso3"].astype(str))
     if partnerships is not None and not partnerships.empty:
-        day = pd.Timestamp(as_of)
-        signed = pd.to_datetime(partnerships["signed"])
-        ended = pd.to_datetime(partnerships["effective_to"])
-        live = (signed <= day) & (ended.isna() | (ended > day))
-        counts = partnerships[live].groupby("iso3")["agreement"].nunique().astype(float)
+        counts = (
+            partnerships[partnerships_in_force(partnerships, as_of)]
+            .groupby("iso3")["agreement"]
+            .nunique()
+            .astype(float)
+        )
         n = n.add(counts.reindex(n.index).fillna(0.0), fill_value=0.0)
     return pd.DataFrame(
         {
