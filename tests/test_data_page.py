@@ -111,7 +111,14 @@ def test_viewer_cannot_upload_when_a_password_is_set(datasets_dir: Path, data_di
 
 
 def test_oidc_configured_shows_sign_in(datasets_dir: Path, data_dir: Path) -> None:
-    at = data_page(secrets={"auth": {"client_id": "x", "server_metadata_url": "http://127.0.0.1/"}})
+    auth = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "c" * 32,
+        "client_id": "x",
+        "client_secret": "y",
+        "server_metadata_url": "http://127.0.0.1/",
+    }
+    at = data_page(secrets={"auth": auth})
     assert any("only analysts" in i for i in texts(at, "info"))
     assert [b for b in at.button if b.key == "data_login"]
 

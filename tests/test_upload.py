@@ -18,14 +18,6 @@ from risk.cells import safe_csv
 from risk.errors import UploadError
 from risk.i18n import t
 from risk.store.embedded import DuckDBStore, open_store
-from risk.upload.access import (
-    LOCAL,
-    OIDC,
-    PASSWORD,
-    can_edit,
-    password_matches,
-    policy_from_secrets,
-)
 from risk.upload.layouts import UploadOptions
 from risk.upload.matching import Reference, reference_from_store
 from risk.upload.metadata import catalogue_rows, framework_rows
@@ -396,21 +388,6 @@ def test_publish_report_refuses_errors_and_publishes_clean_files(
 def test_safe_csv_neutralises_formulas() -> None:
     out = safe_csv(pd.DataFrame({"v": ["=HYPERLINK(1)", "+1", "ok", "@x"]})).decode("utf-8-sig")
     assert "'=HYPERLINK" in out and "'+1" in out and "'@x" in out and "\nok" in out
-
-
-def test_access_policy() -> None:
-    assert policy_from_secrets({}).mode == LOCAL
-    assert can_edit(policy_from_secrets(None))
-    pw = policy_from_secrets({"data": {"analyst_password": "s3cret"}})
-    assert pw.mode == PASSWORD and not can_edit(pw)
-    assert password_matches(pw, "s3cret") and not password_matches(pw, "nope")
-    assert can_edit(pw, password_ok=True)
-    oidc = policy_from_secrets({"auth": {"client_id": "x"}, "analysts": ["Ana@Example.org"]})
-    assert oidc.mode == OIDC
-    assert not can_edit(oidc, logged_in=False)
-    assert can_edit(oidc, logged_in=True, email="ana@example.org")
-    assert not can_edit(oidc, logged_in=True, email="bob@example.org")
-    assert can_edit(policy_from_secrets({"auth": {"client_id": "x"}}), logged_in=True, email="z")
 
 
 def test_cli_import_json_and_dry_run(tmp_path: Path, datasets_dir: Path, data_dir: Path) -> None:

@@ -20,6 +20,7 @@ from risk.scoring.engine import ScoringEngine, engine_for
 from risk.scoring.result import ScoreResult, result_table
 from risk.spec import ScoreSpec
 from risk.store import Store, open_store
+from risk.upload.access import PasswordThrottle
 from risk.upload.layouts import UploadOptions
 from risk.upload.matching import Reference, reference_from_store
 from risk.upload.metadata import framework_rows, metadata_template
@@ -151,3 +152,9 @@ def diff(a: str, b: str) -> pd.DataFrame:
 def movers(_report: UploadReport, sha: str, meta_json: str, version: str) -> pd.DataFrame:
     """Who would move, and by how much, if the upload were published."""
     return preview_movers(store(), _report.observations, framework_rows(_report.metadata))
+
+
+@st.cache_resource(show_spinner=False)
+def password_throttle() -> PasswordThrottle:
+    """The process-wide record of wrong analyst passwords (per session and per client address)."""
+    return PasswordThrottle()

@@ -3,13 +3,34 @@ are in `ui.cache`."""
 
 from __future__ import annotations
 
+import getpass
+import hashlib
+import logging
+import math
+import os
+import re
+import secrets
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from risk.errors import RiskError
 from risk.i18n import DEFAULT_LANG, LANGS, colon, normalise_lang, t
+from risk.text import md_text
+from risk.upload.access import (
+    CLOSED,
+    LOCAL,
+    OIDC,
+    can_edit,
+    password_matches,
+    policy_from_secrets,
+)
 from ui import cache
+
+_LOG = logging.getLogger(__name__)
+VERSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Keys:
@@ -19,6 +40,8 @@ class Keys:
     LANG_WIDGET = "_lang_widget"
     PUBLISHED = "_data_published"  # sha256 of each file this session published -> its version
     FLASH = "_data_flash"  # a success message shown once, after the rerun that follows an action
+    SESSION_TOKEN = "_session_token"  # a random id of this session (the password throttle's key)
+    WRONG_PASSWORD = "_wrong_password"  # sha256 of the last wrong password, not counted twice
 
 
 LANG_LABELS = {"zh-TW": "繁體中文", "en": "English"}
@@ -124,35 +147,75 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pinned_version() -> str | None:
     """The data version a shared link is pinned to (?version=...), if any."""
-    value = st.query_params.get("version")
-    return str(value) if value else None
+    value = str(st.query_params.get("version") or "")
+    # only what a version id can be (v0001-1a2b3c4d, bundled-...): the value is echoed on pages
+    return value if VERSION_ID.fullmatch(value) else None
+
+
+def read_secrets() -> tuple[dict[str, Any] | None, bool]:
+    """(the secrets, or None when there is no secrets file; True when a file exists but cannot be
+    read). The reason goes to the server log only: it may quote the file."""
+    try:
+        return st.secrets.to_dict(), False
+    except StreamlitSecretNotFoundError as exc:
+        if getattr(exc, "error_id", None) == "no-secrets-found":
+            return None, False
+        _LOG.error("secrets could not be read, data is read-only: %s", exc)
+    except Exception:  # noqa: BLE001 (any failure to read secrets closes access)
+        _LOG.exception("secrets could not be read, data is read-only")
+    return None, True
+
+
+def _session_token() -> str:
+    """A random id for this browser session (keys the password throttle)."""
+    return str(st.session_state.setdefault(Keys.SESSION_TOKEN, secrets.token_hex(8)))
 
 
 def data_access(lang: str) -> tuple[bool, str]:
-    """(may this user change data, author name): local user, analyst password or OIDC sign-in."""
-    import getpass
-    import os
-
-    from risk.upload.access import LOCAL, OIDC, can_edit, password_matches, policy_from_secrets
-
-    try:
-        secrets = st.secrets.to_dict()
-    except Exception:  # noqa: BLE001 (no secrets file: the embedded single-user default)
-        secrets = {}
-    policy = policy_from_secrets(secrets)
+    """(may this user change data, author name): local user, analyst password or OIDC sign-in.
+    Access fails closed: unreadable or incomplete secrets leave the data read-only, with the reason
+    in the sidebar."""
+    found, unreadable = read_secrets()
+    policy = policy_from_secrets(found, unreadable=unreadable)
     if policy.mode == LOCAL:
         return True, os.environ.get("RISK_AUTHOR") or getpass.getuser()
+    if policy.mode == CLOSED:
+        detail = t(f"data.access.closed.{policy.reason}", lang, keys=", ".join(policy.missing))
+        st.sidebar.warning(f"{t('data.access.closed', lang)} {detail}")
+        return False, ""
     if policy.mode == OIDC:
         user = st.user
         if not user.get("is_logged_in", False):
             st.sidebar.button(t("data.login", lang), on_click=st.login, key="data_login")
             return False, ""
         email = str(user.get("email") or user.get("name") or "")
-        st.sidebar.caption(t("data.signed_in_as", lang, who=email))
+        st.sidebar.caption(t("data.signed_in_as", lang, who=md_text(email)))
         st.sidebar.button(t("data.logout", lang), on_click=st.logout, key="data_logout")
         return can_edit(policy, logged_in=True, email=email), email
     given = st.sidebar.text_input(t("data.password", lang), type="password", key="data_password")
-    ok = password_matches(policy, given)
-    if given and not ok:
+    if not given:
+        return False, ""
+    ip = st.context.ip_address  # None on localhost (and not a string under AppTest)
+    ip = ip if isinstance(ip, str) else None
+    keys = [("session", _session_token()), *([("client", ip)] if ip else [])]
+    throttle = cache.password_throttle()
+    tried = hashlib.sha256(given.encode("utf-8")).hexdigest()
+    ok = False
+    if st.session_state.get(Keys.WRONG_PASSWORD) == tried:  # the same wrong value, kept in the box
         st.sidebar.error(t("data.password_wrong", lang))
-    return can_edit(policy, password_ok=ok), "analyst"
+    elif wait := throttle.wait(keys):
+        st.sidebar.error(t("data.access.throttled", lang, seconds=math.ceil(wait)))
+    elif password_matches(policy, given):
+        throttle.succeeded(keys)
+        st.session_state.pop(Keys.WRONG_PASSWORD, None)
+        ok = True
+    else:
+        throttle.failed(keys)
+        _LOG.warning("wrong analyst password from %s", ip or "a local client")
+        st.session_state[Keys.WRONG_PASSWORD] = tried
+        st.sidebar.error(t("data.password_wrong", lang))
+    if not ok:
+        return False, ""
+    name = st.sidebar.text_input(t("data.access.your_name", lang), key="data_author", max_chars=80)
+    who = name.strip() or t("data.access.analyst", lang)
+    return can_edit(policy, password_ok=True), f"{who} ({ip})" if ip else who
