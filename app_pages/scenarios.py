@@ -23,6 +23,7 @@ from risk.scenarios.shortlist import top_eligible
 from risk.scenarios.view import QUERY_KEYS, ScenarioView, view_from_widgets, widget_state
 from risk.share import from_query, to_query
 from risk.spec import ScoreSpec
+from risk.text import md_text
 from ui import cache, state, view
 from ui.scenario_controls import ScenarioChoices
 
@@ -53,7 +54,7 @@ if source != ss.get("_sc_seeded") or "al_top" not in ss:
 st.title(t("sc.title", lang))
 st.caption(t("sc.intro", lang))
 for w in warnings:
-    st.warning(t("sc.link_warning", lang, detail=w))
+    st.warning(t("sc.link_warning", lang, detail=md_text(w)))
 
 # -- scenarios -------------------------------------------------------------------------------
 choices = ScenarioChoices(countries, names, lang)
@@ -64,7 +65,7 @@ try:
     table, _ = cache.rank_changes(spec_json, version, sc_text)
     table = table.copy()
 except RiskError as exc:
-    st.error(t("sc.error", lang, detail=str(exc)))
+    st.error(t("sc.error", lang, detail=md_text(exc)))
     st.stop()
 cols = {NAME: "name", "iso3": "iso3", "rank_before": "rank_before", "rank": "rank",
         "rank_change": "rank_change", "score_before": "score_before", "score": "score",
@@ -107,7 +108,7 @@ try:
     inputs, today_in = (cache.draws(spec_json, version, s, shortlist) for s in (sc_text, ""))
     results = [i.allocate(current.budget, current.limits) for i in (inputs, today_in)]
 except RiskError as exc:
-    st.error(t("sc.alloc.error", lang, detail=str(exc)))
+    st.error(t("sc.alloc.error", lang, detail=md_text(exc)))
     results = []
 if results:
     result, today = results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,10 +30,23 @@ def to_float(value: Any) -> float:
 MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")
 
 
+# GitHub-flavoured Markdown turns bare addresses into links after escapes are read, so a backslash
+# cannot stop it: an invisible word joiner inside `://`, after `www` and after `@` does.
+WORD_JOINER = "\u2060"
+# A hyphen or dot inside a word (v0001-1a2b, 1.5, example.org) means nothing to Markdown: left as is.
+_SPECIAL = re.compile(
+    r"((?<=[^\W_])[-.](?=[^\W_]))|[" + re.escape("".join(sorted(MARKDOWN_SPECIALS))) + "]"
+)
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)", re.IGNORECASE)
+
+
 def md_text(text: Any) -> str:
-    """Plain text made safe for Streamlit markdown (headers, captions, labels): every markdown
-    character is backslash-escaped, so data never becomes a link, an image or formatting."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in cell_text(text))
+    """Plain text made safe for Streamlit markdown (headers, captions, labels, warnings): every
+    markdown character is backslash-escaped and bare addresses are broken by an invisible word
+    joiner, so text from a link, an upload or data never becomes a link, an image, HTML or
+    formatting. The one helper for echoing such text."""
+    plain = _AUTOLINK.sub(WORD_JOINER, cell_text(text))
+    return _SPECIAL.sub(lambda m: m.group(0) if m.group(1) else "\\" + m.group(0), plain)
 
 
 def safe_link(url: Any) -> str | None:
