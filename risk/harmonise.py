@@ -105,6 +105,89 @@ WB_AGGREGATE_CODES = frozenset(
     ]
 )
 
+# IMF group codes (WEO DataMapper regions and groups, Fiscal Monitor and IFS groupings): none is an
+# ISO3 code, so a file that carries them beside countries has them set aside, not reported unknown.
+IMF_GROUP_CODES = frozenset(
+    [
+        "ADVEC",
+        "OEMDC",
+        "WEOWORLD",
+        "EURO",
+        "EU",
+        "MAE",
+        "OAE",
+        "EDE",
+        "EDA",
+        "DA",
+        "AS5",
+        "CIS",
+        "MECA",
+        "MENA",
+        "MENAP",
+        "CCA",
+        "SSA",
+        "LAC",
+        "WE",
+        "WHD",
+        "APD",
+        "AFR",
+        "EUR",
+        "CEE",
+        "NIP",
+        "PDA",
+        "G7",
+        "G20",
+        "EME",
+        "EMG",
+        "EMDE",
+        "EMMIE",
+        "LIC",
+        "LIDC",
+        "AES",
+        "LAT",
+        "ADV",
+        "FUEL",
+        "NONFUEL",
+        "HIPC",
+        "AFQ",
+        "APQ",
+        "AZQ",
+        "CAQ",
+        "CBQ",
+        "CMQ",
+        "EAQ",
+        "EEQ",
+        "EUQ",
+        "MEQ",
+        "NAQ",
+        "NMQ",
+        "PIQ",
+        "SAQ",
+        "SEQ",
+        "SMQ",
+        "SSQ",
+        "WEQ",
+        "WHQ",
+    ]
+)
+AGGREGATE_CODES = WB_AGGREGATE_CODES | IMF_GROUP_CODES
+
+# Qualifiers that organisations put after a comma without changing which country is meant
+# (IMF: "Poland, Rep. of", "Bahrain, Kingdom of"; WTO: "Kuwait, the State of"). Qualifiers that do
+# change it ("Congo, Dem. Rep. of the", "Korea, Dem. People's Rep. of") are deliberately absent.
+_NEUTRAL_QUALIFIER = re.compile(
+    r",\s*(?:the\s+)?(?:rep\.?|republic|kingdom|principality|state|union|federal republic|"
+    r"fed\. rep\.?|islamic rep\.?|islamic republic|arab rep\.?|arab republic|"
+    r"united rep\.?|united republic|sultanate|grand duchy|commonwealth|federation)"
+    r"(?:\s+of)?(?:\s+the)?\s*$|,\s*the\s*$",
+    re.IGNORECASE,
+)
+
+
+# Abbreviations organisations use in names ("Kyrgyz Rep.", "Lao People's Dem. Rep.",
+# "Micronesia, Fed. Sts."), spelled out on both sides of a comparison.
+_ABBREVIATIONS = {"rep": "republic", "dem": "democratic", "sts": "states"}
+
 
 def normalise_name(name: str) -> str:
     """Fold a country name to a comparison key: no accents, case, punctuation or leading 'the'."""
@@ -114,13 +197,14 @@ def normalise_name(name: str) -> str:
     text = re.sub(r"[’'`´]", "", text)
     text = re.sub(r"[^\w]+", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(_ABBREVIATIONS.get(w, w) for w in text.split(" "))
     return re.sub(r"^the ", "", text)
 
 
 def is_aggregate(name: str) -> bool:
     """True for names of regions, income groups and other country groupings."""
     key = str(name).strip()
-    if key.upper() in WB_AGGREGATE_CODES:
+    if key.upper() in AGGREGATE_CODES:
         return True
     return bool(_AGGREGATE_RE.search(key.casefold()))
 
@@ -202,6 +286,11 @@ class CountryMatcher:
         for key in (raw, normalise_name(raw)):
             if key in self._by_key:
                 return self._by_key[key], "name"
+        base = _NEUTRAL_QUALIFIER.sub("", raw).strip()
+        if base and base != raw:
+            iso, how = self.name(base)
+            if iso:
+                return iso, how
         if is_aggregate(raw):
             return None, "aggregate"
         return None, "unmatched"

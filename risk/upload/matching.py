@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 import unicodedata
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from risk.harmonise import WB_AGGREGATE_CODES, CountryMatcher, is_aggregate, normalise_name
+from risk.harmonise import AGGREGATE_CODES, CountryMatcher, is_aggregate, normalise_name
 from risk.store.protocol import ReadStore
 from risk.upload.layouts import UploadOptions, _key
 from risk.upload.values import CODE_RE, UPLOAD_PREFIX, slug
@@ -49,20 +50,93 @@ def reference_from_store(store: ReadStore) -> Reference:
     return Reference(matcher, names, store.table("indicators"), stats, None, sovereign)
 
 
+# Words too common in country names to tell one country from another.
+_GENERIC_WORDS = frozenset(
+    [
+        "republic",
+        "democratic",
+        "peoples",
+        "people",
+        "of",
+        "the",
+        "and",
+        "islands",
+        "island",
+        "state",
+        "states",
+        "united",
+        "kingdom",
+        "federal",
+        "federated",
+        "saint",
+        "st",
+        "north",
+        "south",
+        "east",
+        "west",
+        "new",
+        "central",
+        "arab",
+        "islamic",
+        "union",
+        "rep",
+        "dem",
+        "china",
+        "sar",
+        "province",
+        "territory",
+    ]
+)
+
+
+def _core(key: str) -> str:
+    """A normalised name without its generic words ('republic of the niger' -> 'niger')."""
+    return " ".join(w for w in key.split() if w not in _GENERIC_WORDS) or key
+
+
 def _suggest(name: str, ref: Reference, limit: int = 3) -> list[str]:
-    """Close known names for an unmatched one ('ISO3 name')."""
-    if not name:
+    """Known countries close to an unmatched name ('ISO3 name'), closest first.
+
+    Never one country offered alone when another shares the distinguishing word: 'Congo (Zaire)'
+    gets both Congos, so the user picks, rather than being steered to the wrong state."""
+    key = _core(normalise_name(name)) if name else ""
+    if not key:
         return []
-    table = ref.names.dropna(subset=["name"])
-    pool = {normalise_name(n): (i, n) for i, n in table[["iso3", "name"]].itertuples(index=False)}
-    hits = difflib.get_close_matches(normalise_name(name), list(pool), n=limit, cutoff=0.6)
-    out: list[str] = []
-    for h in hits:
-        iso3, shown = pool[h]
-        label = f"{iso3} {shown}"
-        if label not in out:
-            out.append(label)
-    return out
+    pool, shown = _suggestion_pool(ref)
+    best: dict[str, float] = {}
+    for core, iso3 in pool:
+        ratio = difflib.SequenceMatcher(None, key, core).ratio()
+        if ratio >= 0.6 and ratio > best.get(iso3, 0.0):
+            best[iso3] = ratio
+    words = {w for w in key.split() if len(w) >= 4}
+    shared = {iso3 for core, iso3 in pool if words & set(core.split())}
+    for iso3 in shared:
+        best.setdefault(iso3, 0.59)
+    ranked = sorted(best, key=lambda i: (-best[i], i))
+    keep = ranked[:limit]
+    keep += [i for i in ranked[limit:] if i in shared][: max(0, 5 - len(keep))]
+    return [f"{iso3} {shown.get(iso3, iso3)}" for iso3 in keep]
+
+
+def _suggestion_pool(ref: Reference) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """([(core of a known name, ISO3)], ISO3 -> short English name), built once per reference."""
+    cached = getattr(ref, "_pool", None)
+    if cached is None:
+        table = ref.names.dropna(subset=["name"])
+        if "kind" in table.columns:
+            table = table[table["kind"] != "iso2"]
+        pool = sorted(
+            {
+                (_core(normalise_name(n)), str(i))
+                for i, n in table[["iso3", "name"]].itertuples(index=False)
+                if i in ref.matcher.known
+            }
+        )
+        short = table[table["kind"] == "short_en"] if "kind" in table.columns else table
+        shown = dict(short[["iso3", "name"]].drop_duplicates("iso3").itertuples(index=False))
+        cached = (pool, shown)
+        object.__setattr__(ref, "_pool", cached)
+    return cached
 
 
 def _indicator_codes(long: pd.DataFrame, ref: Reference, opts: UploadOptions) -> pd.Series:
@@ -117,7 +191,7 @@ def _match_countries(
                 iso3, how = m.name(code.upper())
             if iso3 is None:
                 up = code.upper()
-                if up in WB_AGGREGATE_CODES or up.startswith("OWID_") or is_aggregate(name):
+                if up in AGGREGATE_CODES or up.startswith("OWID_") or is_aggregate(name):
                     how = "aggregate"
                 elif name:
                     iso3, how = m.name(name)
@@ -147,10 +221,12 @@ def _match_countries(
 
 def _encoding_score(text: str, ref: Reference) -> int:
     """How many cells of a decoded sample are known country names (to choose between encodings)."""
+    lines = text.splitlines()[:100]
+    delim = max(",;\t|", key=lambda d: sum(line.count(d) for line in lines[:20]))
     hits = 0
-    for line in text.splitlines()[:100]:
-        for cell in re.split(r"[,;\t|]", line)[:4]:
-            cell = cell.strip().strip('"')
-            if cell and ref.matcher.name(cell)[0]:
+    for row in csv.reader(lines, delimiter=delim):
+        for cell in row[:4]:
+            cell = cell.strip()
+            if cell and not cell.isascii() and ref.matcher.name(cell)[0]:
                 hits += 1
     return hits
