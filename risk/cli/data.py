@@ -53,6 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--indicator", help="indicator code, for a file without an indicator column")
     p.add_argument("--year", type=int, help="year, for a file without a year column")
     p.add_argument("--meta", type=Path, help="metadata of new indicators (JSON, CSV or Excel)")
+    p.add_argument(
+        "--encoding",
+        help="text encoding of a CSV/TSV file, overriding detection (utf-8, cp950, gb18030, "
+        "shift_jis, cp1252, mac_roman, latin-1, ...)",
+    )
     p.add_argument("--source", help="source recorded on every row (default upload:<file name>)")
     p.add_argument("--author", default=None, help="default $RISK_AUTHOR or the login name")
     p.add_argument("--note", default="")
@@ -97,7 +102,9 @@ def _import(args: argparse.Namespace) -> int:
         raise RiskError(f"cannot read {args.file}: {exc.strerror}") from exc
     meta = read_metadata(args.meta.read_bytes(), args.meta.name) if args.meta else None
     store = open_store()
-    options = UploadOptions(indicator=args.indicator, year=args.year, source=args.source)
+    options = UploadOptions(
+        indicator=args.indicator, year=args.year, source=args.source, encoding=args.encoding
+    )
     report = check_upload(data, args.file.name, reference_from_store(store), options, meta)
     summary = report.summary(lang)
     summary["published"] = None
@@ -114,14 +121,20 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _print_report(s: dict[str, Any]) -> None:
+    sure = "" if s["encoding_confident"] else " (not certain: try --encoding)"
     print(
-        f"{s['file']}: {s['rows_read']} rows read ({s['format']}, {s['encoding']}, {s['layout']}); "
+        f"{s['file']}: {s['rows_read']} rows read ({s['format']}, {s['encoding']}{sure}, "
+        f"{s['layout']}, header on row {s['header_row']}); "
         f"{s['rows_valid']} values for {s['countries_matched']} countries; "
         f"{s['error_count']} errors, {s['warning_count']} warnings"
     )
     for kind in ("errors", "warnings"):
         for item in s[kind][:50]:
             print(f"  {item['severity']}: {item['message']} {item['fix']}")
+    if s["periods"]:
+        print("  periods: " + ", ".join(f"{p['column']} -> {p['year']}" for p in s["periods"][:30]))
+    if s["aggregates"]:
+        print("  aggregates set aside: " + ", ".join(s["aggregates"][:30]))
     if s["unmatched"]:
         print("  not recognised: " + ", ".join(s["unmatched"][:30]))
     if s["published"]:

@@ -15,7 +15,24 @@ from risk.upload.issues import Issue, Issues
 from risk.upload.read import RawTable
 from risk.upload.values import YEAR_MAX, YEAR_MIN
 
-_YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*\[yr\d{4}\])?$", re.IGNORECASE)
+# Periods people put in headers, each read as the year it ends in, with its place in that year
+# (a quarter's number, a half's end quarter, a month / 3; a whole year counts as 4.5, after Q4).
+_CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+_PERIODS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(\d{4})(?:\s*\[yr\d{4}\])?$"), "year"),  # 2023, "2023 [YR2023]" (WDI)
+    (re.compile(r"^(\d{4})\s*年度?$"), "year"),  # 2025年, 2025年度
+    (re.compile(r"^民國\s*(\d{2,3})\s*年度?$"), "roc"),  # 民國114年 (Taiwan's calendar)
+    (re.compile(r"^fy\s*'?(\d{4})$"), "year"),  # FY2024, FY 2024
+    (re.compile(r"^fy\s*'?(\d{2})$"), "fy2"),  # FY24
+    (re.compile(r"^(\d{4})\s*[-/–]\s*(\d{2}|\d{4})$"), "span"),  # 2025-26, 2025/2026
+    (re.compile(r"^fy\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})$"), "span"),  # FY2025-26
+    (re.compile(r"^([hs])([12])\s*[-/ ]?\s*(\d{4})$"), "half"),  # H1 2025, S2 2025
+    (re.compile(r"^(\d{4})\s*[-/ ]?\s*([hs])([12])$"), "half_"),  # 2025H1, 2025-H2
+    (re.compile(r"^q([1-4])\s*[-/ ]?\s*(\d{4})$"), "quarter"),  # Q1 2026
+    (re.compile(r"^(\d{4})\s*[-/ ]?\s*q([1-4])$"), "quarter_"),  # 2026Q1, 2026-Q1
+    (re.compile(r"^(\d{4})\s*年\s*第?\s*([1-4一二三四])\s*季$"), "quarter_"),  # 2025年第1季
+    (re.compile(r"^(\d{4})\s*[-/ ]?\s*m(\d{1,2})$"), "month"),  # 2025M01
+]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -60,10 +77,61 @@ def _role(name: str) -> str | None:
 
 
 def _year_header(name: str) -> int | None:
-    m = _YEAR_HEADER.match(_key(name))
-    if m and YEAR_MIN <= int(m.group(1)) <= YEAR_MAX:
-        return int(m.group(1))
+    found = period_of(name)
+    return found[0] if found else None
+
+
+def period_of(name: str) -> tuple[int, float] | None:
+    """(year, place in the year) of a period header ('Q1 2026' -> (2026, 1.0)), or None."""
+    key = _key(name)
+    for pattern, kind in _PERIODS:
+        m = pattern.match(key)
+        if not m:
+            continue
+        g = [_CN_DIGITS.get(x, x) for x in m.groups()]
+        place = 4.5
+        if kind == "roc":
+            year = int(g[0]) + 1911
+        elif kind == "fy2":
+            year = 2000 + int(g[0])
+        elif kind == "span":
+            start, end = int(g[0]), int(g[1])
+            end = end if end >= 100 else start // 100 * 100 + end
+            if end != start + 1:
+                return None  # '2020-12' is a month, not a fiscal year
+            year = end
+        elif kind == "half":
+            year, place = int(g[2]), 2.0 * int(g[1])
+        elif kind == "half_":
+            year, place = int(g[0]), 2.0 * int(g[2])
+        elif kind == "quarter":
+            year, place = int(g[1]), float(g[0])
+        elif kind == "quarter_":
+            year, place = int(g[0]), float(g[1])
+        elif kind == "month":
+            if not 1 <= int(g[1]) <= 12:
+                return None
+            year, place = int(g[0]), int(g[1]) / 3
+        else:
+            year = int(g[0])
+        return (year, place) if YEAR_MIN <= year <= YEAR_MAX else None
     return None
+
+
+def period_columns(columns: list[str]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """The period columns to read (column -> year; several periods in one year keep the latest)
+    and what was found, for the report: column, year, kept."""
+    found = {c: p for c in columns if (p := period_of(c))}
+    latest: dict[int, str] = {}
+    for col, (year, place) in found.items():
+        if year not in latest or place >= found[latest[year]][1]:
+            latest[year] = col
+    kept = {col: found[col][0] for col in found if latest[found[col][0]] == col}
+    shown = [
+        {"column": col, "year": year, "kept": col in kept, "instead_of": latest[year]}
+        for col, (year, _p) in found.items()
+    ]
+    return kept, shown
 
 
 @dataclass
@@ -74,6 +142,7 @@ class UploadOptions:
     year: int | None = None  # the year of a file without a year column
     source: str | None = None  # the `source` recorded on every row (default upload:<file>)
     indicator_map: Mapping[str, str] = field(default_factory=dict)  # column/name -> code
+    encoding: str | None = None  # the text encoding, when the user overrides the detection
 
 
 @dataclass
@@ -84,6 +153,9 @@ class Shaped:
     layout: str
     roles: dict[str, str]
     issues: Issues
+    periods: list[dict[str, Any]] = field(default_factory=list)  # column, year, kept, instead_of
+    no_year: bool = False  # the file has no year (reported once, not on every row)
+    no_indicator: bool = False  # the file has no indicator (reported once)
 
 
 def _indicator_of_rows(
@@ -121,8 +193,18 @@ def to_long(raw: RawTable, options: UploadOptions | None = None) -> Shaped:
     if "country" not in by_role and "code" not in by_role:
         issues.add(Issue("error", "no_country_column", params={"columns": _cols(df)}))
         return Shaped(_empty_long(), "unknown", roles, issues)
-    year_cols = {c: y for c in df.columns if c not in roles and (y := _year_header(c))}
-    other = [c for c in df.columns if c not in roles and c not in year_cols]
+    year_cols, periods = period_columns([c for c in df.columns if c not in roles])
+    other = [c for c in df.columns if c not in roles and period_of(c) is None]
+    for p in periods:
+        if not p["kept"]:
+            issues.add(
+                Issue(
+                    "warning",
+                    "period_superseded",
+                    column=p["column"],
+                    params={"year": p["year"], "kept": p["instead_of"]},
+                )
+            )
 
     def frame(
         values: pd.Series, col: str | pd.Series, indicator: Any, label: Any, year: Any
@@ -140,6 +222,29 @@ def to_long(raw: RawTable, options: UploadOptions | None = None) -> Shaped:
             }
         )
 
+    # A missing year or indicator is reported once and the rows are still read, so the report
+    # also shows every country and value problem of the file.
+    no_year = no_indicator = False
+
+    def year_of_file() -> Any:
+        nonlocal no_year
+        if "year" in by_role:
+            return df[by_role["year"]]
+        if opts.year is not None:
+            return str(opts.year)
+        no_year = True
+        issues.add(Issue("error", "no_year", params={"columns": _cols(df)}))
+        return ""
+
+    def indicator_of_file() -> tuple[Any, Any]:
+        nonlocal no_indicator
+        named = _indicator_of_rows(df, by_role, ind_col, opts)
+        if named is None:
+            no_indicator = True
+            issues.add(Issue("error", "no_indicator", params={"columns": _cols(df)}))
+            return "", ""
+        return named
+
     parts: list[pd.DataFrame] = []
     ind_col = by_role.get("indicator") or by_role.get("indicator_name")
     if year_cols:
@@ -149,27 +254,13 @@ def to_long(raw: RawTable, options: UploadOptions | None = None) -> Shaped:
             "series code",
         ):
             layout = "worldbank"
-        named = _indicator_of_rows(df, by_role, ind_col, opts)
-        if named is None:
-            issues.add(Issue("error", "no_indicator", params={"columns": _cols(df)}))
-            return Shaped(_empty_long(), layout, roles, issues)
-        ind, label = named
+        ind, label = indicator_of_file()
         for col, year in year_cols.items():
             parts.append(frame(df[col], col, ind, label, str(year)))
     elif "value" in by_role:
         layout = "long"
-        if "year" in by_role:
-            year_s: Any = df[by_role["year"]]
-        elif opts.year is not None:
-            year_s = str(opts.year)
-        else:
-            issues.add(Issue("error", "no_year", params={"columns": _cols(df)}))
-            return Shaped(_empty_long(), layout, roles, issues)
-        named = _indicator_of_rows(df, by_role, ind_col, opts)
-        if named is None:
-            issues.add(Issue("error", "no_indicator", params={"columns": _cols(df)}))
-            return Shaped(_empty_long(), layout, roles, issues)
-        ind, label = named
+        year_s = year_of_file()
+        ind, label = indicator_of_file()
         parts.append(frame(df[by_role["value"]], by_role["value"], ind, label, year_s))
     else:
         layout = "wide_indicators"
@@ -179,17 +270,11 @@ def to_long(raw: RawTable, options: UploadOptions | None = None) -> Shaped:
         if not value_cols:
             issues.add(Issue("error", "no_value_column", params={"columns": _cols(df)}))
             return Shaped(_empty_long(), layout, roles, issues)
-        if "year" in by_role:
-            year_s = df[by_role["year"]]
-        elif opts.year is not None:
-            year_s = str(opts.year)
-        else:
-            issues.add(Issue("error", "no_year", params={"columns": _cols(df)}))
-            return Shaped(_empty_long(), layout, roles, issues)
+        year_s = year_of_file()
         for col in value_cols:
             parts.append(frame(df[col], col, opts.indicator_map.get(col, col), col, year_s))
     long = pd.concat(parts, ignore_index=True) if parts else _empty_long()
-    return Shaped(long, layout, roles, issues)
+    return Shaped(long, layout, roles, issues, periods, no_year, no_indicator)
 
 
 def _cols(df: pd.DataFrame) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from charset_normalizer.md import mess_ratio
 
 from risk.errors import UploadError
 from risk.upload.limits import Budget, UploadLimits, check_before_parsing
@@ -21,7 +23,18 @@ from risk.upload.limits import Budget, UploadLimits, check_before_parsing
 # -- constants ---------------------------------------------------------------------------
 # File types the upload accepts (the reader also sniffs the content, whatever the name says).
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet")
-LEGACY_ENCODINGS = ("cp950", "big5hkscs", "gb18030", "shift_jis", "cp1252", "latin-1")
+# Tried in this order when a file is not UTF-8; the evidence decides, the order only breaks ties.
+LEGACY_ENCODINGS = (
+    "cp950", "big5hkscs", "gb18030", "shift_jis", "cp1252", "mac_roman", "latin-1",
+)  # fmt: skip
+# What the user may choose (the Data page's selector, `--encoding`): these and any codec name.
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", *LEGACY_ENCODINGS)
+ENCODING_NAMES = {
+    "big5": "cp950", "big-5": "cp950", "macroman": "mac_roman", "mac-roman": "mac_roman",
+    "macintosh": "mac_roman", "windows-1252": "cp1252", "iso-8859-1": "latin-1",
+    "latin1": "latin-1", "sjis": "shift_jis", "shift-jis": "shift_jis", "gbk": "gb18030",
+    "gb2312": "gb18030", "utf8": "utf-8",
+}  # fmt: skip
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -35,6 +48,8 @@ class RawTable:
     format: str  # csv, tsv, excel, parquet
     header_row: int = 1  # 1-based row of the header in the file
     encoding: str = ""
+    encoding_confident: bool = True
+    encoding_alternatives: tuple[str, ...] = ()
     delimiter: str = ""
     sheet: str = ""
     metadata: pd.DataFrame | None = None  # an Excel sheet named metadata / indicators
@@ -56,37 +71,83 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text and how it was decoded: the encoding, whether the choice was clear, and the
+    other encodings that also read the file (as different text) for the user to try."""
+
+    text: str
+    encoding: str
+    confident: bool = True
+    alternatives: tuple[str, ...] = ()
+
+
 def decode(data: bytes, score: Callable[[str], int] | None = None) -> tuple[str, str]:
-    """(text, encoding): BOMs first, then strict UTF-8, then the legacy encoding that decodes and
-    makes the most sense (`score`, e.g. how many country names it matches; first wins a tie)."""
+    """(text, encoding) of `detect_text` (kept for callers that need no more)."""
+    found = detect_text(data, score)
+    return found.text, found.encoding
+
+
+def detect_text(
+    data: bytes, score: Callable[[str], int] | None = None, encoding: str | None = None
+) -> Decoded:
+    """Decode a file: the given `encoding` if any (strict), else BOMs, then strict UTF-8, then the
+    legacy encoding that decodes the whole file and reads best.
+
+    "Reads best" combines two kinds of evidence, in this order: `score` (how many cells are known
+    country names, so `Türkiye` in a Mac Roman file beats the Big5 mojibake of it), then
+    charset-normalizer's mess ratio (how much of the text looks like mojibake: CJK characters in
+    the middle of Latin words, stray symbols). The choice is `confident` when the winner is ahead
+    on either; otherwise the report offers the alternatives."""
+    if encoding:
+        name = _codec_name(encoding)
+        try:
+            return Decoded(data.decode(name), name)
+        except UnicodeDecodeError as exc:
+            raise UploadError(
+                f"the file is not valid {name} text (byte {exc.start}); choose another encoding"
+            ) from exc
     for bom, name in (
         (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe", "utf-16"),
         (b"\xfe\xff", "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(name), name
+            return Decoded(data.decode(name), name)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     sample = data[:200_000]
-    best: tuple[int, int, str] | None = None
+    readings: dict[str, tuple[int, float, int, str]] = {}  # text -> (points, mess, rank, enc)
     for rank, enc in enumerate(LEGACY_ENCODINGS):
         try:
             text = sample.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        try:
             data.decode(enc)  # the whole file must decode, not only its start
         except UnicodeDecodeError:
             continue
+        if text in readings:  # same text as a preferred encoding (cp1252 and latin-1 often)
+            continue
         points = score(text) if score else 0
-        if best is None or (points, -rank) > (best[0], -best[1]):
-            best = (points, rank, enc)
-    if best is None:  # latin-1 decodes anything, so this is unreachable in practice
+        readings[text] = (points, mess_ratio(text[:20_000], maximum_threshold=1.0), rank, enc)
+    if not readings:  # latin-1 decodes anything, so this is unreachable in practice
         raise UploadError("the file's text encoding could not be recognised")
-    return data.decode(best[2]), best[2]
+    order = sorted(readings.values(), key=lambda r: (-r[0], r[1], r[2]))
+    best = order[0]
+    runner = order[1] if len(order) > 1 else None
+    confident = runner is None or best[0] > runner[0] or runner[1] - best[1] >= 0.05
+    return Decoded(data.decode(best[3]), best[3], confident, tuple(r[3] for r in order[1:]))
+
+
+def _codec_name(encoding: str) -> str:
+    """The codec an encoding name stands for ('Big5' -> 'cp950', 'MacRoman' -> 'mac_roman')."""
+    key = encoding.strip().casefold().replace("_", "-").replace(" ", "-")
+    key = ENCODING_NAMES.get(key, key)
+    try:
+        codecs.lookup(key)
+    except LookupError as exc:
+        raise UploadError(f"unknown encoding {encoding!r}") from exc
+    return key
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -133,6 +194,7 @@ def read_upload(
     *,
     score: Callable[[str], int] | None = None,
     limits: UploadLimits | None = None,
+    encoding: str | None = None,
 ) -> RawTable:
     """Read any supported file into text cells; raise UploadError if it cannot be read at all,
     LimitExceeded if it is past a limit (checked before parsing, then as it is read)."""
@@ -148,7 +210,7 @@ def read_upload(
         elif data[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm", ".xls")):
             raw = _read_excel(data, file_name, sha, Budget(lim))
         else:
-            raw = _read_text(data, file_name, sha, score)
+            raw = _read_text(data, file_name, sha, score, encoding)
         Budget(lim).frame(len(raw.frame), len(raw.frame.columns))
         return raw
     except (UploadError, MemoryError):
@@ -162,11 +224,17 @@ def read_upload(
 
 
 def _read_text(
-    data: bytes, file_name: str, sha: str, score: Callable[[str], int] | None
+    data: bytes,
+    file_name: str,
+    sha: str,
+    score: Callable[[str], int] | None,
+    encoding: str | None = None,
 ) -> RawTable:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or (encoding or "").startswith("utf-16")
+    if b"\x00" in data[:4096] and not utf16:
         raise UploadError(f"{file_name} is a binary file, not CSV, Excel or Parquet")
-    text, encoding = decode(data, score)
+    found = detect_text(data, score, encoding)
+    text = found.text
     head_lines = text[:200_000].splitlines()[:200]
     delim = "\t" if file_name.lower().endswith(".tsv") else _sniff_delimiter(head_lines)
     head_rows = list(csv.reader(head_lines, delimiter=delim))
@@ -195,7 +263,16 @@ def _read_text(
         raise UploadError(f"{file_name} has no table in it") from exc
     fmt = "tsv" if delim == "\t" else "csv"
     return RawTable(
-        _tidy(frame), file_name, sha, fmt, skip + 1, encoding, delim, notes=_notes(skip)
+        _tidy(frame),
+        file_name,
+        sha,
+        fmt,
+        skip + 1,
+        found.encoding,
+        found.confident,
+        found.alternatives,
+        delim,
+        notes=_notes(skip),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from risk.i18n import t
+from risk.i18n import label_or, t
 from risk.upload.issues import Issues
 from risk.upload.metadata import META_COLUMNS
 
@@ -32,6 +32,14 @@ class UploadReport:
     metadata: pd.DataFrame  # one row per new indicator (META_COLUMNS)
     issues: Issues
     notes: list[str] = field(default_factory=list)
+    # What was detected, so the user can check it (and choose another encoding if it is wrong).
+    header_row: int = 1
+    delimiter: str = ""
+    sheet: str = ""
+    encoding_confident: bool = True
+    encoding_alternatives: list[str] = field(default_factory=list)
+    periods: list[dict[str, Any]] = field(default_factory=list)  # column, year, kept, instead_of
+    indicators: list[dict[str, Any]] = field(default_factory=list)  # label, code, new
 
     @property
     def ok(self) -> bool:
@@ -85,6 +93,42 @@ class UploadReport:
             columns=["severity", "code", "count"],
         )
 
+    def detected_table(self, lang: str) -> pd.DataFrame:
+        """What the reader found, one line each, in the user's language: encoding (and whether it
+        was a clear choice), layout, header row, periods read as years, indicators, aggregates."""
+        sep = "、" if lang.startswith("zh") else ", "
+        encoding = self.encoding or "—"
+        if self.encoding and not self.encoding_confident:
+            encoding = t(
+                "data.detected.encoding_unsure",
+                lang,
+                encoding=self.encoding,
+                others=sep.join(self.encoding_alternatives[:4]),
+            )
+        periods = sep.join(
+            f"{p['column']} → {p['year']}"
+            + ("" if p["kept"] else t("data.detected.period_dropped", lang))
+            for p in self.periods[:24]
+        )
+        indicators = sep.join(
+            f"{i['label']} → {i['code']}" + (t("data.detected.new", lang) if i["new"] else "")
+            if i["label"] and i["label"] != i["code"]
+            else i["code"] + (t("data.detected.new", lang) if i["new"] else "")
+            for i in self.indicators[:24]
+        )
+        rows = [
+            ("encoding", encoding),
+            ("layout", label_or(f"data.layout.{self.layout}", lang, self.layout)),
+            ("header_row", str(self.header_row) + (f" ({self.sheet})" if self.sheet else "")),
+            ("periods", periods or "—"),
+            ("indicators", indicators or "—"),
+            ("aggregates", sep.join(self.aggregates[:24]) or "—"),
+        ]
+        return pd.DataFrame(
+            [{"what": t(f"data.detected.{k}", lang), "found": v} for k, v in rows],
+            columns=["what", "found"],
+        )
+
     def unmatched_table(self) -> pd.DataFrame:
         """Country names nobody could match, with the closest known names."""
         return pd.DataFrame(
@@ -104,7 +148,14 @@ class UploadReport:
             "sha256": self.sha256,
             "format": self.format,
             "encoding": self.encoding,
+            "encoding_confident": self.encoding_confident,
+            "encoding_alternatives": self.encoding_alternatives,
             "layout": self.layout,
+            "header_row": self.header_row,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "periods": self.periods,
+            "indicators_found": self.indicators,
             "rows_read": self.rows_read,
             "rows_valid": len(self.observations),
             "countries_matched": self.countries_matched,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -57,7 +58,9 @@ def validate(
     # Countries
     iso3, status, matches, unmatched, aggregates = _match_countries(long, ref)
     suggestions = {n: _suggest(n.split(" [")[0], ref) for n in unmatched[:200]}
-    unmatched_rows = long[status == "unmatched"]
+    # Country problems belong to a row, not to each of its value columns: report each row once.
+    first_of_row = ~long["_row"].duplicated()
+    unmatched_rows = long[(status == "unmatched") & first_of_row]
     blank_country = (long["country"].astype(str).str.strip() == "") & (
         long["code"].astype(str).str.strip() == ""
     )
@@ -86,7 +89,7 @@ def validate(
     issues.add_rows(
         "error",
         "country_blank",
-        long[blank_country & (status == "unmatched")],
+        long[blank_country & (status == "unmatched") & first_of_row],
         country_col,
         shown_country,
     )
@@ -98,6 +101,8 @@ def validate(
     year_col = next((c for c, r in shaped.roles.items() if r == "year"), None)
     year_column = long["_col"] if year_col is None else pd.Series(year_col, index=long.index)
     keep_country = status != "aggregate"
+    # A year read from a column is one cell per row; from the headers, one per column.
+    year_once = first_of_row if year_col is not None else pd.Series(True, index=long.index)
     as_text = long["value"].astype(object).where(long["value"].notna(), "").astype(str)
     infinite = invalid & np.isinf(pd.to_numeric(as_text.str.strip(), errors="coerce"))
     absurd = values.abs() > ABSURD_ABS
@@ -121,9 +126,9 @@ def validate(
     )
     values = values.where(~absurd)
     bad_date = impossible_dates(long["year"]) & keep_country
-    issues.add_rows("error", "date_invalid", long[bad_date], year_column, long["year"])
-    bad_year = years.isna() & ~missing & keep_country & ~bad_date
-    issues.add_rows("error", "year_invalid", long[bad_year], year_column, long["year"])
+    issues.add_rows("error", "date_invalid", long[bad_date & year_once], year_column, long["year"])
+    bad_year = years.isna() & ~missing & keep_country & ~bad_date & (not shaped.no_year)
+    issues.add_rows("error", "year_invalid", long[bad_year & year_once], year_column, long["year"])
     _check_formulas(raw, issues)
     tick()
     miss = missing & keep_country & (long["value"].astype(str).str.strip() != "")
@@ -131,20 +136,23 @@ def validate(
         issues.add_rows("warning", "value_missing", long[miss], long["_col"], long["value"])
     this_year = date.today().year
     future = years > this_year
-    issues.add_rows("warning", "year_future", long[future & ~missing], year_column, long["year"])
+    issues.add_rows(
+        "warning", "year_future", long[future & ~missing & year_once], year_column, long["year"]
+    )
     # Indicators
     codes = _indicator_codes(long, ref, opts) if len(long) else pd.Series(dtype=object)
     ind_col = next((c for c, r in shaped.roles.items() if r == "indicator"), None)
     bad_code = ~codes.astype(str).str.match(CODE_RE.pattern) if len(long) else codes.astype(bool)
+    no_code = long["indicator"].astype(str).str.strip() == ""
     issues.add_rows(
         "error",
         "indicator_invalid",
-        long[bad_code],
+        long[bad_code & ~(no_code & shaped.no_indicator)],
         ind_col or long["_col"],
         codes,
     )
     # Publishable rows
-    good = iso3.notna() & values.notna() & years.notna() & ~bad_code
+    good = iso3.notna() & values.notna() & years.notna() & ~bad_code & ~no_code
     obs = pd.DataFrame(
         {
             "iso3": iso3[good].astype(str),
@@ -157,7 +165,9 @@ def validate(
         }
     )
     obs = _check_duplicates(obs, issues)
-    new_codes = sorted(set(obs["indicator"]) - ref.codes)
+    # New indicators are described even while the year is missing, so one pass shows all.
+    usable = iso3.notna() & values.notna() & ~bad_code & ~no_code
+    new_codes = sorted(set(codes[usable].astype(str)) - ref.codes)
     meta = check_metadata(
         metadata
         if metadata is not None
@@ -179,6 +189,13 @@ def validate(
         format=raw.format,
         encoding=raw.encoding,
         layout=shaped.layout,
+        header_row=raw.header_row,
+        delimiter=raw.delimiter,
+        sheet=raw.sheet,
+        encoding_confident=raw.encoding_confident,
+        encoding_alternatives=list(raw.encoding_alternatives),
+        periods=shaped.periods,
+        indicators=_detected_indicators(long, codes, ref),
         rows_read=len(raw.frame),
         observations=obs.drop(columns=["_row", "_col"]).reset_index(drop=True),
         matches=matches,
@@ -191,6 +208,22 @@ def validate(
         notes=notes,
     )
     return report
+
+
+def _detected_indicators(
+    long: pd.DataFrame, codes: pd.Series, ref: Reference
+) -> list[dict[str, Any]]:
+    """Each indicator the file holds as read: its column or label, the code, and whether it is new."""
+    if long.empty:
+        return []
+    seen = pd.DataFrame(
+        {"label": long["indicator_label"].astype(str), "code": codes.astype(str)}
+    ).drop_duplicates("code")
+    return [
+        {"label": label, "code": code, "new": code not in ref.codes}
+        for label, code in seen.itertuples(index=False)
+        if code.strip()
+    ][:200]
 
 
 def _check_duplicates(obs: pd.DataFrame, issues: Issues) -> pd.DataFrame:
@@ -389,8 +422,9 @@ def _check_in_child(
     def score(text: str) -> int:
         return _encoding_score(text, ref)
 
+    encoding = options.encoding if options is not None else None
     try:
-        raw = read_upload(data, file_name, score=score, limits=limits)
+        raw = read_upload(data, file_name, score=score, limits=limits, encoding=encoding)
         deadline.check()
     except UploadError as exc:
         return _unreadable(exc, file_name, data)
@@ -414,6 +448,10 @@ def _unreadable(exc: UploadError, file_name: str, data: bytes) -> UploadReport:
                 params={"expected": row["expected"], "found": row["found"]},
             )
         )
+    elif m := re.match(r"the file is not valid (\S+) text \(byte (\d+)\)", exc.message):
+        issues.add(Issue("error", "encoding_failed", params={"encoding": m[1], "byte": int(m[2])}))
+    elif m := re.match(r"unknown encoding '(.*)'$", exc.message):
+        issues.add(Issue("error", "encoding_unknown", params={"encoding": m[1]}))
     elif exc.message.startswith("the file is empty"):
         issues.add(Issue("error", "file_empty"))
     else:
