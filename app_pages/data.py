@@ -6,10 +6,17 @@ import streamlit as st
 from risk.cells import safe_csv
 from risk.errors import RiskError
 from risk.i18n import colon, t
-from risk.present.data import diff_summary, versions_table
-from risk.upload.metadata import metadata_template
+from risk.present.data import (
+    diff_summary,
+    diff_table,
+    metadata_choices,
+    metadata_form,
+    metadata_json,
+    movers_table,
+    versions_table,
+)
 from risk.upload.publish import publish_report
-from risk.upload.read import UPLOAD_TYPES, sha256_bytes
+from risk.upload.read import ENCODINGS, UPLOAD_TYPES, sha256_bytes
 from risk.upload.refresh import RefreshResult, refresh_message, refresh_worldbank
 from ui import cache, state
 
@@ -60,10 +67,17 @@ with upload_tab:
             help=t("data.upload.help", lang),
             key="data_upload",
         )
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns(3)
         indicator = c1.text_input(t("data.upload.indicator", lang), key="data_indicator")
         year = c2.number_input(
             t("data.upload.year", lang), 1900, 2100, value=None, step=1, key="data_year"
+        )
+        encoding = c3.selectbox(
+            t("data.upload.encoding", lang),
+            ["", *ENCODINGS],
+            format_func=lambda e: e or t("data.upload.encoding_auto", lang),
+            help=t("data.upload.encoding_help", lang),
+            key="data_encoding",
         )
         if file is None:
             st.caption(t("data.upload.none", lang))
@@ -71,12 +85,18 @@ with upload_tab:
             data = file.getvalue()
             sha = sha256_bytes(data)
             meta_json = st.session_state.get("data_meta_json", "")
-            opts = (indicator.strip(), int(year) if year else None)
+            opts = (indicator.strip(), int(year) if year else None, encoding or "")
             report = cache.checked_upload(data, sha, file.name, opts, meta_json, store.data_version)
             st.subheader(t("data.report.header", lang))
             st.write(report.summary_text(lang))
             (st.success if report.ok else st.error)(
                 t("data.report.ok" if report.ok else "data.report.blocked", lang)
+            )
+            st.caption(t("data.detected.header", lang))
+            st.dataframe(
+                _cols(report.detected_table(lang)),
+                hide_index=True,
+                key=state.lang_key("data_detected"),
             )
             issues = report.issue_table(lang)
             st.dataframe(_cols(issues), hide_index=True, key=state.lang_key("data_issues"))
@@ -101,9 +121,31 @@ with upload_tab:
             if report.new_indicators:
                 st.subheader(t("data.meta.header", lang))
                 st.caption(t("data.meta.help", lang))
-                seed = metadata_template(report.new_indicators, meta_json)
-                edited = st.data_editor(seed, hide_index=True, key="data_meta", num_rows="fixed")
-                new_json = edited.astype(str).to_json(orient="records", force_ascii=False)
+                pillars, directions = metadata_choices(lang)
+                sep = "、" if lang.startswith("zh") else ", "
+                st.caption(
+                    t(
+                        "data.meta.choices",
+                        lang,
+                        pillars=sep.join(list(pillars)[1:]),
+                        directions=sep.join(directions),
+                    )
+                )
+                col = {c: t(f"data.meta.col.{c}", lang) for c in ("code", "pillar", "direction")}
+                edited = st.data_editor(
+                    metadata_form(report, meta_json, lang),
+                    hide_index=True,
+                    key=state.lang_key("data_meta"),
+                    num_rows="fixed",
+                    disabled=[col["code"]],
+                    column_config={
+                        col["pillar"]: st.column_config.SelectboxColumn(options=list(pillars)),
+                        col["direction"]: st.column_config.SelectboxColumn(
+                            options=list(directions)
+                        ),
+                    },
+                )
+                new_json = metadata_json(edited, lang)
                 if new_json != meta_json:
                     st.session_state["data_meta_json"] = new_json
                     st.rerun()
@@ -114,8 +156,11 @@ with upload_tab:
                     if movers.empty:
                         st.caption(t("data.preview.none", lang))
                     else:
+                        shown_movers, imputed = movers_table(movers, lang)
+                        if imputed:
+                            st.info(t("data.preview.imputation_note", lang, n=imputed))
                         st.dataframe(
-                            _cols(movers), hide_index=True, key=state.lang_key("data_movers")
+                            _cols(shown_movers), hide_index=True, key=state.lang_key("data_movers")
                         )
                 except RiskError as exc:
                     st.warning(t("data.preview.unavailable", lang, reason=exc.message))
@@ -161,7 +206,11 @@ with versions_tab:
         st.caption(t("data.diff.same", lang))
     else:
         st.write(diff_summary(diff, lang))
-        st.dataframe(_cols(diff.head(5000)), hide_index=True, key=state.lang_key("data_diff"))
+        st.dataframe(
+            _cols(diff_table(diff.head(5000), lang)),
+            hide_index=True,
+            key=state.lang_key("data_diff"),
+        )
 
 with refresh_tab:
     st.caption(t("data.refresh.help", lang))

@@ -135,11 +135,17 @@ def reference(data_version: str) -> Reference:
 
 @st.cache_data(show_spinner=True, max_entries=8)
 def checked_upload(
-    _data: bytes, sha: str, name: str, opts: tuple[str, int | None], meta_json: str, version: str
+    _data: bytes,
+    sha: str,
+    name: str,
+    opts: tuple[str, int | None, str],
+    meta_json: str,
+    version: str,
 ) -> UploadReport:
-    """An uploaded file validated against a data version (keyed by its sha256, not its bytes)."""
+    """An uploaded file validated against a data version (keyed by its sha256, not its bytes);
+    `opts` is (indicator, year, encoding), each empty when the file tells."""
     meta = metadata_template([], meta_json, keep_all=True) if meta_json else None
-    options = UploadOptions(indicator=opts[0] or None, year=opts[1])
+    options = UploadOptions(indicator=opts[0] or None, year=opts[1], encoding=opts[2] or None)
     return check_upload(_data, name, reference(version), options, meta)
 
 

@@ -25,6 +25,7 @@ MOVER_COLUMNS = (
     "rank_before",
     "rank_after",
     "rank_change",
+    "why",
 )
 
 
@@ -97,4 +98,24 @@ def preview_movers(
     out["_order"] = out["rank_change"].abs().fillna(0)
     out["_score"] = out["score_change"].abs().fillna(0)
     out = out.sort_values(["_ranked", "_order", "_score"], ascending=False)
+    out["why"] = _why(out["iso3"], current, observations)
     return out.reindex(columns=list(MOVER_COLUMNS)).reset_index(drop=True)
+
+
+def _why(movers: pd.Series, current: pd.DataFrame, upload: pd.DataFrame) -> list[str]:
+    """Why each country moves: "own" (the upload has values for it), "imputed" (it has no value of
+    an uploaded indicator, so its imputed value changed with the others'), or "scale" (its own
+    values are unchanged; other countries' moved the scale it is compared on)."""
+    own = set(upload["iso3"]) if len(upload) else set()
+    codes = set(upload["indicator"]) if len(upload) else set()
+    after = overlay(current, upload) if len(upload) else current
+    has = after[after["indicator"].isin(codes)].groupby("iso3")["indicator"].nunique()
+    out = []
+    for iso3 in movers:
+        if iso3 in own:
+            out.append("own")
+        elif int(has.get(iso3, 0)) < len(codes):
+            out.append("imputed")
+        else:
+            out.append("scale")
+    return out
