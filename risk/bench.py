@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from risk.bench_browser import browser_bench, load_bench
 from risk.bench_team import team_bench
 from risk.errors import RiskError
 from risk.filters import apply_filters
@@ -288,5 +289,7 @@ BENCHMARKS: dict[str, BenchFn] = {
     "allocation": allocation_bench,
     "overview": overview_bench,
     "upload_guard": upload_guard_bench,
+    "browser": browser_bench,
+    "load": load_bench,
     "team": team_bench,
 }

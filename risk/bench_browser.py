@@ -1,0 +1,372 @@
+"""Benchmarks in a real browser: what a person feels, measured beside a reference app in the same run.
+
+Each benchmark starts its own Streamlit servers on free loopback ports (the dashboard on a private
+data directory, and the smallest possible pydeck map as a one-line app written to a temporary
+folder) and drives Debian's headless Chromium through Playwright. Timings are medians of seconds;
+`load_avg_1m` records how busy the machine was, so runs on a shared machine can be read fairly.
+Without Playwright or Chromium the benchmarks say why on stderr and return nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from risk.paths import PROJECT_ROOT
+
+CHROMIUM = os.environ.get("RISK_CHROMIUM", "/usr/bin/chromium")
+READY = (
+    "[data-testid=stApp][data-test-script-state=notRunning][data-test-connection-state=CONNECTED]"
+)
+# The reference: one pickable polygon over most of the world, and nothing else.
+REFERENCE_APP = (
+    "import pydeck as pdk, streamlit as st; st.pydeck_chart(pdk.Deck(pdk.Layer("
+    "'SolidPolygonLayer', [{'p': [[-170, -60], [170, -60], [170, 75], [-170, 75]]}], "
+    "get_polygon='p', get_fill_color=[192, 57, 43], pickable=True), map_provider=None))\n"
+)
+# True once the map canvas shows coloured pixels (a drawn choropleth, not a blank or grey canvas).
+PAINTED = """() => {
+    const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
+    if (!c || !c.width) return false;
+    const g = document.createElement('canvas'); g.width = 64; g.height = 36;
+    const x = g.getContext('2d'); x.drawImage(c, 0, 0, 64, 36);
+    const d = x.getImageData(0, 0, 64, 36).data; let n = 0;
+    for (let i = 0; i < d.length; i += 4)
+        if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 40) n++;
+    return n > 200;
+}"""
+# Records when the script run that follows an action has finished (the stApp attribute goes
+# running -> notRunning), then the next two animation frames (the browser has drawn the result).
+WATCH_RERUN = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    window.__rerun = {running: false, done: false};
+    const obs = new MutationObserver(() => {
+        const s = app.getAttribute('data-test-script-state');
+        if (s === 'running') window.__rerun.running = true;
+        else if (window.__rerun.running && s === 'notRunning' && !window.__rerun.done) {
+            obs.disconnect();
+            requestAnimationFrame(() => requestAnimationFrame(() => { window.__rerun.done = true; }));
+        }
+    });
+    obs.observe(app, {attributes: true});
+}"""
+RERUN_DONE = "() => window.__rerun && window.__rerun.done"
+WEIGHT_SLIDER = ".st-key-w_gov_support [role=slider]"
+OVERVIEW_TEXT = "Ranked shortlist"
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def skip_reason() -> str | None:
+    """Why the browser benchmarks cannot run here, or None."""
+    try:
+        import playwright  # noqa: F401  (deferred: a development dependency)
+    except ImportError:
+        return "playwright is not installed (pip install -r requirements-dev.txt)"
+    if not Path(CHROMIUM).exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`streamlit run <script>` on a free loopback port, healthy when constructed."""
+
+    def __init__(self, script: Path, cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = open(log, "w")  # noqa: SIM115 (kept open for the server's lifetime)
+        self.proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "streamlit", "run", str(script)),
+                *("--server.headless", "true", "--server.address", "127.0.0.1"),
+                *("--server.port", str(self.port), "--browser.gatherUsageStats", "false"),
+                *("--server.fileWatcherType", "none"),
+            ],
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.read().strip() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not become healthy: " + log.read_text()[-2000:])
+
+    def peak_mb(self) -> float:
+        """The server's peak resident memory so far (VmHWM), in MB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+@contextlib.contextmanager
+def servers(tmp: Path, *, reference: bool = True) -> Iterator[tuple[Server, Server | None]]:
+    """The dashboard on a fresh data directory (with one saved short link), and the reference."""
+    data = tmp / "data"
+    env = {"RISK_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
+    save = (
+        "from risk.share import save_view; from risk.store import open_store; "
+        "print(save_view(open_store(), {'lang': 'en', 'metric': 'financial'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", save],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (tmp / "view_id").write_text(out.stdout.strip().splitlines()[-1])
+    ref_dir = tmp / "reference"
+    ref_dir.mkdir()
+    (ref_dir / "app.py").write_text(REFERENCE_APP)
+    app = Server(PROJECT_ROOT / "dashboard.py", PROJECT_ROOT, env, tmp / "app.log")
+    ref = None
+    try:
+        if reference:
+            ref = Server(ref_dir / "app.py", ref_dir, {}, tmp / "reference.log")
+        yield app, ref
+    finally:
+        app.stop()
+        if ref is not None:
+            ref.stop()
+
+
+def _paint(browser: Any, url: str) -> float:
+    """Seconds from navigation in a fresh browser context (empty cache) to a coloured map."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function(PAINTED, timeout=120_000, polling=50)
+        return time.perf_counter() - start
+    finally:
+        context.close()
+
+
+def _ready(browser: Any, url: str, text: str) -> float:
+    """Seconds from navigation in a fresh context until the page has run and shows `text`."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector(READY, timeout=120_000)
+        page.get_by_text(text, exact=False).first.wait_for(timeout=120_000)
+        page.wait_for_selector(READY, timeout=120_000)
+        return time.perf_counter() - start
+    finally:
+        context.close()
+
+
+def _drag_weight(page: Any, dx: float) -> None:
+    thumb = page.locator(WEIGHT_SLIDER).first
+    box = thumb.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=4)
+
+
+def _weight_changes(browser: Any, url: str, n: int) -> list[float]:
+    """Seconds from releasing a weight slider to the rerun's map and table drawn, n times."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=120_000)
+    page.get_by_text(OVERVIEW_TEXT).first.wait_for(timeout=120_000)
+    page.wait_for_function(PAINTED, timeout=120_000, polling=50)
+    times = []
+    for i in range(n):
+        page.wait_for_selector(READY, timeout=120_000)
+        _drag_weight(page, 12 if i % 2 == 0 else -9)  # each release is a new spec
+        page.evaluate(WATCH_RERUN)
+        start = time.perf_counter()
+        page.mouse.up()
+        page.wait_for_function(RERUN_DONE, timeout=120_000, polling=20)
+        times.append(time.perf_counter() - start)
+    context.close()
+    return times
+
+
+def _note(what: str, value: object) -> None:
+    print(f"bench: {what} {value} (load {load_average()})", file=sys.stderr, flush=True)
+
+
+def _median(xs: list[float]) -> float:
+    return round(statistics.median(xs), 3)
+
+
+def browser_bench(repeats: int = 3) -> dict[str, float]:
+    """First map (cold: the first visitor of a new server; warm: a fresh browser on a serving
+    server) for the dashboard and the reference app, a weight change in the browser, a short link,
+    and the profile and compare pages (warm)."""
+    if reason := skip_reason():
+        print(f"browser benchmark skipped: {reason}", file=sys.stderr)
+        return {}
+    from playwright.sync_api import sync_playwright  # deferred: a development dependency
+
+    load_before = load_average()
+    with tempfile.TemporaryDirectory() as name, sync_playwright() as pw:
+        tmp = Path(name)
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        with servers(tmp) as (app, ref):
+            assert ref is not None
+            overview = app.url + "/?lang=en"
+            view_id = (tmp / "view_id").read_text()
+            out = {
+                "first_map_cold_s": round(_paint(browser, overview), 3),
+                "reference_first_map_cold_s": round(_paint(browser, ref.url), 3),
+            }
+            _note("cold", out)
+            warm: list[float] = []
+            ref_warm: list[float] = []
+            for _ in range(repeats):  # interleaved, so both see the same load
+                warm.append(_paint(browser, overview))
+                ref_warm.append(_paint(browser, ref.url))
+            _note("warm", (warm, ref_warm))
+            out["first_map_warm_s"] = _median(warm)
+            out["reference_first_map_warm_s"] = _median(ref_warm)
+            out["short_link_open_s"] = _median(
+                [_paint(browser, f"{app.url}/?view={view_id}") for _ in range(repeats)]
+            )
+            out["browser_weight_change_s"] = _median(
+                _weight_changes(browser, overview, 2 * repeats + 1)
+            )
+            profile = app.url + "/profile?lang=en&country=SAU"
+            compare = app.url + "/compare?lang=en&compare=SAU,ARE,IND"
+            _ready(browser, profile, "Every indicator")  # warm: the server has served each once
+            _ready(browser, compare, "Why one ranks above another")
+            out["profile_ready_s"] = _median(
+                [_ready(browser, profile, "Every indicator") for _ in range(repeats)]
+            )
+            out["compare_ready_s"] = _median(
+                [_ready(browser, compare, "Why one ranks above another") for _ in range(repeats)]
+            )
+        browser.close()
+    out["browser_load_avg_1m"] = round((load_before + load_average()) / 2, 2)
+    return out
+
+
+class _Crowd:
+    """Lets every visitor release its slider together, once all pages have loaded (or failed)."""
+
+    def __init__(self, sessions: int) -> None:
+        self.left = sessions
+        self.gate = asyncio.Event()
+
+    def arrived(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.gate.set()
+
+
+async def _session(browser: Any, url: str, crowd: _Crowd) -> tuple[float, float]:
+    """One visitor: open the overview, then (when every visitor is in) release a weight slider.
+    Returns (page load seconds, weight change seconds)."""
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    page = await context.new_page()
+    arrived = False
+    try:
+        start = time.perf_counter()
+        await page.goto(url, timeout=300_000)
+        await page.wait_for_selector(READY, timeout=300_000)
+        await page.get_by_text(OVERVIEW_TEXT).first.wait_for(timeout=300_000)
+        opened = time.perf_counter() - start
+        crowd.arrived()
+        arrived = True
+        await crowd.gate.wait()
+        box = await page.locator(WEIGHT_SLIDER).first.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        await page.mouse.move(x, y)
+        await page.mouse.down()
+        await page.mouse.move(x + 12, y, steps=4)
+        await page.evaluate(WATCH_RERUN)
+        start = time.perf_counter()
+        await page.mouse.up()
+        await page.wait_for_function(RERUN_DONE, timeout=300_000, polling=20)
+        return opened, time.perf_counter() - start
+    finally:
+        if not arrived:
+            crowd.arrived()
+        await context.close()
+
+
+async def _crowd(url: str, sessions: int) -> tuple[list[float], list[float]]:
+    from playwright.async_api import async_playwright  # deferred: a development dependency
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM)
+        crowd = _Crowd(sessions)
+        results = await asyncio.gather(*(_session(browser, url, crowd) for _ in range(sessions)))
+        await browser.close()
+    return [r[0] for r in results], [r[1] for r in results]
+
+
+def _p95(xs: list[float]) -> float:
+    ordered = sorted(xs)
+    return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 3)
+
+
+def load_bench(sessions: int = 25) -> dict[str, float]:
+    """`load_25_sessions_*`: 25 browser sessions open the overview of one (already serving) server
+    at once, then each releases a weight slider; p95 and median seconds, and the server's peak
+    resident memory."""
+    if reason := skip_reason():
+        print(f"load benchmark skipped: {reason}", file=sys.stderr)
+        return {}
+    load_before = load_average()
+    from playwright.sync_api import sync_playwright  # deferred: a development dependency
+
+    with tempfile.TemporaryDirectory() as name, servers(Path(name), reference=False) as (app, _):
+        with sync_playwright() as pw:  # one visitor first: the server is serving
+            browser = pw.chromium.launch(executable_path=CHROMIUM)
+            _ready(browser, app.url + "/?lang=en", OVERVIEW_TEXT)
+            browser.close()
+        opened, changed = asyncio.run(_crowd(app.url + "/?lang=en", sessions))
+        peak = app.peak_mb()
+    key = f"load_{sessions}_sessions"
+    return {
+        f"{key}_open_median_s": _median(opened),
+        f"{key}_open_p95_s": _p95(opened),
+        f"{key}_median_s": _median(changed),
+        f"{key}_p95_s": _p95(changed),
+        f"{key}_peak_mb": peak,
+        "load_load_avg_1m": round((load_before + load_average()) / 2, 2),
+    }
