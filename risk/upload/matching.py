@@ -171,12 +171,17 @@ def _indicator_codes(long: pd.DataFrame, ref: Reference, opts: UploadOptions) ->
     return long["indicator"].astype(str).map(mapping)
 
 
+def _cells(values: pd.Series) -> pd.Series:
+    """Cells as stripped text, missing ones (a number column's NaN in a Parquet file) blank."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
 def _match_countries(
     long: pd.DataFrame, ref: Reference
 ) -> tuple[pd.Series, pd.Series, pd.DataFrame, list[str], list[str]]:
     """(iso3 per row, status per row, matches table, unmatched names, aggregates)."""
-    codes = long["code"].astype(str).str.strip()
-    names = long["country"].astype(str).str.strip()
+    codes = _cells(long["code"])
+    names = _cells(long["country"])
     pairs = pd.DataFrame({"code": codes, "name": names})
     uniq = pairs.drop_duplicates()
     m = ref.matcher
