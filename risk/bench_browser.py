@@ -62,7 +62,8 @@ WATCH_RERUN = """() => {
     obs.observe(app, {attributes: true});
 }"""
 RERUN_DONE = "() => window.__rerun && window.__rerun.done"
-WEIGHT_SLIDER = ".st-key-w_gov_support [role=slider]"
+# the slider thumb: the element holding the (visually hidden) range input
+WEIGHT_SLIDER = ".st-key-w_gov_support input[type=range] >> xpath=../.."
 OVERVIEW_TEXT = "Ranked shortlist"
 VIEWPORT = {"width": 1400, "height": 1000}
 
