@@ -11,7 +11,7 @@ from risk.i18n import name_column, t
 from risk.paths import DATASETS_DIR
 from risk.present.exports import MIME as EXPORT_MIME
 from risk.present.exports import export_file_name, ranking_bytes
-from risk.present.maps import COUNTRY_LAYER_ID, overview_deck
+from risk.present.maps import COUNTRY_LAYER_ID, overview_deck, preset_view
 from risk.present.overview import (
     arcs,
     buildout_points,
@@ -28,9 +28,13 @@ from risk.present.overview import (
 from risk.present.pack import MIME as PACK_MIME
 from risk.present.pack import pack_file_name
 from risk.present.pack_file import pack_bytes
+from risk.present.top import top_markets, top_markets_html
 from risk.share import save_view
 from risk.text import md_text
 from ui import cache, state, view
+
+MAP_HEIGHT = 440
+FULL_TABLE_ANCHOR = "ranking"
 
 lang = state.lang()
 store = cache.store()
@@ -40,12 +44,16 @@ warnings = view.init_view()
 view.weight_controls(lang)
 view.filter_controls(lang, countries[countries["sovereign"]])
 
+# Less space above the title, so the map and the top markets fit the first screen (1440 x 900).
+st.html("<style>[data-testid=stMainBlockContainer]{padding:2.5rem 3rem 4rem 3rem}</style>")
 st.title(t("app.title", lang))
 st.caption(t("app.subtitle", lang))
 for w in warnings:
     st.warning(t("overview.link_warning", lang, detail=md_text(w)))
 
-view.map_controls(lang)
+map_col, top_col = st.columns([3, 2], gap="medium")
+with map_col:
+    view.map_controls(lang)
 current = view.current_view()
 version = current.spec.data_version
 if version != store.data_version:
@@ -78,9 +86,11 @@ deck = overview_deck(
     cables=cache.geometry(str(DATASETS_DIR / "cables.geojson")) if "cables" in layers else None,
     buildout=buildout,
     us_deals=set(deals["iso3"]) if "us_deals" in layers else None,
+    height=MAP_HEIGHT,
 )
-event = st.pydeck_chart(
-    deck, key="overview_map", on_select="rerun", selection_mode="single-object", height=540
+deck.initial_view_state = preset_view("world")
+event = map_col.pydeck_chart(
+    deck, key="overview_map", on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT
 )
 picked = (event.get("selection") or {}).get("objects", {}).get(COUNTRY_LAYER_ID) if event else None
 if picked:
@@ -89,12 +99,34 @@ if picked:
         st.session_state["selected"] = iso3
         current = current.replace(selected=iso3)
 
-st.markdown(
+map_col.markdown(
     legend_html(t(f"metric.{current.metric}", lang), legend(current.metric, lo, hi, lang), lang),
     unsafe_allow_html=True,
 )
 if extra := layer_legend(layers, lang):
-    st.markdown(legend_html(t("overview.layers", lang), extra, lang), unsafe_allow_html=True)
+    map_col.markdown(legend_html(t("overview.layers", lang), extra, lang), unsafe_allow_html=True)
+
+# -- top markets and why, beside the map ------------------------------------------------------
+built = (
+    buildout
+    if buildout is not None
+    else buildout_points(cache.table("observations", version), countries, as_of.year)
+)
+markets = top_markets(
+    cache.result(current.spec.to_json(), version),
+    shown,
+    set(deals["iso3"]),
+    set(built["iso3"]),
+    lang,
+)
+with top_col:
+    if markets:
+        title = t("top.title", lang, n=len(markets))
+        st.markdown(top_markets_html(markets, title, lang), unsafe_allow_html=True)
+        st.caption(t("top.caption", lang))
+    else:
+        st.info(t("top.none", lang))
+    st.markdown(f"[{t('top.full_table', lang, n=len(shown))}](#{FULL_TABLE_ANCHOR})")
 
 if current.selected:
     row = ranked[ranked["iso3"] == current.selected]
@@ -119,7 +151,7 @@ if current.selected:
             col.metric(t(f"metric.{p}", lang), "–" if r[p] != r[p] else f"{r[p]:.1f}")
 
 # -- ranked table ----------------------------------------------------------------------------
-st.subheader(t("overview.shortlist", lang))
+st.subheader(t("overview.shortlist", lang), anchor=FULL_TABLE_ANCHOR)
 st.caption(
     t(
         "overview.summary",
@@ -137,7 +169,7 @@ if shown.empty:
 else:
     bars = {
         p: st.column_config.ProgressColumn(
-            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.0f", width="small"
+            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.0f", width=80
         )
         for p in PILLARS
     }
@@ -146,20 +178,18 @@ else:
         hide_index=True,
         key=state.lang_key("ranked_table"),
         column_config={
-            "rank": st.column_config.NumberColumn(t("col.rank", lang), format="%d", width=48),
+            "rank": st.column_config.NumberColumn(t("col.rank", lang), format="%d", width=52),
             "name": st.column_config.TextColumn(t("col.name", lang), width=130),
             "name_other": st.column_config.TextColumn(t("col.name_other", lang), width=110),
-            "iso3": st.column_config.TextColumn(t("col.iso3", lang), width=72),
-            "region": st.column_config.TextColumn(t("col.region", lang), width=90),
-            "income_group": st.column_config.TextColumn(t("col.income_group", lang), width=150),
-            "score": st.column_config.NumberColumn(t("col.score", lang), format="%.1f", width=64),
+            "iso3": st.column_config.TextColumn(t("col.iso3", lang), width=76),
+            "score": st.column_config.NumberColumn(t("col.score", lang), format="%.1f", width=76),
             **bars,
-            "interval": t("col.interval", lang),
+            "interval": st.column_config.TextColumn(t("col.interval", lang), width=92),
             "coverage": st.column_config.ProgressColumn(
-                t("col.coverage", lang), min_value=0, max_value=100, format="%.0f%%", width="small"
+                t("col.coverage", lang), min_value=0, max_value=100, format="%.0f%%", width=92
             ),
-            "eligible": t("col.eligible", lang),
-            "reason": t("col.reason", lang),
+            "eligible": st.column_config.CheckboxColumn(t("col.eligible", lang), width=64),
+            "reason": st.column_config.TextColumn(t("col.reason", lang), width=72),
         },
     )
 

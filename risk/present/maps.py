@@ -458,3 +458,28 @@ def locator_deck(
     # zoomed in on a country across the date line (Russia), the world continues past 180°
     deck.views = [pdk.View(type="MapView", controller=True, repeat=True)]
     return deck
+
+
+# The overview map's views, for a map about 600 x 440 px beside the top list: (latitude,
+# longitude, zoom). Asia-Pacific and the Middle East are close enough that Japan, Korea, Taiwan and
+# the Gulf states can be told apart and clicked.
+MAP_VIEWS: dict[str, tuple[float, float, float]] = {
+    "world": (22.0, 12.0, 0.15),
+    "asia_pacific": (12.0, 118.0, 1.45),
+    "middle_east": (26.0, 47.0, 2.3),
+    "europe": (52.0, 14.0, 2.05),
+    "americas": (12.0, -80.0, 0.9),
+    "africa": (3.0, 18.0, 1.45),
+}
+
+
+def preset_view(name: str) -> pdk.ViewState:
+    """One of the overview's map views (the world for an unknown name)."""
+    lat, lon, zoom = MAP_VIEWS.get(name, MAP_VIEWS["world"])
+    return pdk.ViewState(
+        latitude=lat,
+        longitude=lon,
+        zoom=zoom,
+        min_zoom=min(OCEAN_VIEW.min_zoom, MAP_VIEWS["world"][2]),
+        max_zoom=OCEAN_VIEW.max_zoom,
+    )

@@ -308,26 +308,17 @@ def arcs(scores: pd.DataFrame, countries: pd.DataFrame, top_n: int) -> pd.DataFr
 def table_view(
     scores: pd.DataFrame, lang: str, countries: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """The ranked table's display columns (numbers stay numbers; text is plain)."""
-    if countries is not None:
-        extra = countries[["iso3", "region", "income_group"]]
-        scores = scores.drop(columns=["region", "income_group"], errors="ignore").merge(
-            extra, on="iso3", how="left"
-        )
+    """The ranked table's display columns (numbers stay numbers; text is plain). They fit a
+    1440-pixel screen without scrolling sideways: region and income group are filters and profile
+    facts, not columns, and the reason column is left off when every row is eligible (it would be
+    empty). `countries` is accepted for callers that pass it."""
+    del countries
     out = pd.DataFrame(
         {
             "rank": scores["rank"],
             "name": scores[name_column(lang)],
             "name_other": scores[other_name_column(lang)],
             "iso3": scores["iso3"],
-            "region": [
-                t(f"region.{r}", lang) if isinstance(r, str) else ""
-                for r in scores.get("region", [None] * len(scores))
-            ],
-            "income_group": [
-                t(f"income.{g}", lang) if isinstance(g, str) else ""
-                for g in scores.get("income_group", [None] * len(scores))
-            ],
             "score": scores["score"],
             **{p: scores[p] for p in PILLARS},
             "interval": [rank_interval(r) for r in scores.to_dict("records")],
@@ -336,6 +327,8 @@ def table_view(
             "reason": [reason_label(r, lang) for r in scores["reason"]],
         }
     )
+    if scores["eligible"].astype(bool).all():
+        out = out.drop(columns="reason")
     return out.reset_index(drop=True)
 
 

@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from risk.present.maps import OCEAN_VIEW
+from risk.present.maps import MAP_VIEWS
 from tests.browser.conftest import HOSTILE_NAME, READY, external, wait_ready
 
 pytestmark = pytest.mark.browser
 
 # The deck's initial view: centre and zoom.
-VIEW_LAT, VIEW_LON, VIEW_ZOOM = OCEAN_VIEW.latitude, OCEAN_VIEW.longitude, OCEAN_VIEW.zoom
+VIEW_LAT, VIEW_LON, VIEW_ZOOM = MAP_VIEWS["world"]
 
 
 def _pixel(box: dict, lon: float, lat: float) -> tuple[float, float]:
