@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "scoring"))
 import tiny  # noqa: E402
@@ -272,3 +274,36 @@ def test_uploaded_framework_rows_join_the_score() -> None:
     t = eng.score(spec()).table.set_index("iso3")
     # compute_demand now exists: AAA 0, BBB 50, CCC 100 on u.new.
     assert t["compute_demand"].to_dict() == pytest.approx({"AAA": 0.0, "BBB": 50.0, "CCC": 100.0})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6)), min_size=3, max_size=3),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([5.0, 50.0, 95.0]),
+)
+def test_vectorised_percentiles_match_the_column_by_column_reference(rows, q) -> None:  # type: ignore[no-untyped-def]
+    import warnings
+
+    import pandas as pd
+
+    from risk.scoring.steps import _nanpercentile_cols, _percentile_rank
+
+    x = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanpercentile(x, q, axis=0)
+    assert np.allclose(_nanpercentile_cols(x, q), expected, equal_nan=True)
+    ranks = _percentile_rank(x)
+    for j in range(x.shape[1]):
+        col = pd.Series(x[:, j])
+        m = int(col.notna().sum())
+        ref = (
+            (col.rank(method="average") - 1) / (m - 1) * 100
+            if m > 1
+            else col.where(col.isna(), 50.0)
+        )
+        assert np.allclose(ranks[:, j], ref.to_numpy(dtype=float), equal_nan=True)

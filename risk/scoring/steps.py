@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+from scipy.stats import rankdata
 
 from risk.errors import SpecError
 from risk.framework import (
@@ -221,7 +221,7 @@ def normalise(values: np.ndarray, direction: np.ndarray, method: str) -> np.ndar
         if method == "minmax":
             lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
         else:
-            lo, hi = np.nanpercentile(x, 5, axis=0), np.nanpercentile(x, 95, axis=0)
+            lo, hi = _nanpercentile_cols(x, 5), _nanpercentile_cols(x, 95)
         span = hi - lo
         scaled = np.where(span > 0, (x - lo) / np.where(span > 0, span, 1.0) * 100, 50.0)
     if method == "goalposts":
@@ -229,21 +229,31 @@ def normalise(values: np.ndarray, direction: np.ndarray, method: str) -> np.ndar
     return np.where(np.isnan(x), np.nan, scaled)
 
 
+def _nanpercentile_cols(x: np.ndarray, q: float) -> np.ndarray:
+    """`np.nanpercentile(x, q, axis=0)` (linear interpolation) for every column at once: one sort
+    instead of a Python-level loop over columns. An all-NaN column gives NaN."""
+    s = np.sort(x, axis=0)  # NaN sorts last
+    m = (~np.isnan(x)).sum(axis=0)
+    pos = q / 100 * np.maximum(m - 1, 0)
+    below = np.floor(pos).astype(int)
+    above = np.minimum(below + 1, np.maximum(m - 1, 0))
+    cols = np.arange(x.shape[1])
+    lo, hi = s[below, cols], s[above, cols]
+    with np.errstate(invalid="ignore"):
+        out = lo + (hi - lo) * (pos - below)
+    return np.where(m > 0, out, np.nan)
+
+
 def _percentile_rank(x: np.ndarray) -> np.ndarray:
-    """Percentile rank 0-100 per column (ties share their average rank); NaN stays NaN."""
-    out = np.full(x.shape, np.nan)
-    for j in range(x.shape[1]):
-        col = x[:, j]
-        ok = ~np.isnan(col)
-        m = int(ok.sum())
-        if m == 0:
-            continue
-        if m == 1:
-            out[ok, j] = 50.0
-            continue
-        r = pd.Series(col[ok]).rank(method="average").to_numpy()
-        out[ok, j] = (r - 1) / (m - 1) * 100
-    return out
+    """Percentile rank 0-100 per column (ties share their average rank); NaN stays NaN; a column
+    with one value scores 50. All columns at once: missing cells sort last as +inf, so they never
+    change the ranks of the observed ones (values are finite after treatment)."""
+    ok = ~np.isnan(x)
+    m = ok.sum(axis=0)
+    r = rankdata(np.where(ok, x, np.inf), axis=0, method="average")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(m > 1, (r - 1) / np.where(m > 1, m - 1, 1) * 100, 50.0)
+    return np.where(ok, out, np.nan)
 
 
 def aggregate_batch(
