@@ -173,6 +173,8 @@ def _indicator_codes(long: pd.DataFrame, ref: Reference, opts: UploadOptions) ->
 
 def _cells(values: pd.Series) -> pd.Series:
     """Cells as stripped text, missing ones (a number column's NaN in a Parquet file) blank."""
+    if values.notna().all():
+        return values.astype(str).str.strip()
     return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 

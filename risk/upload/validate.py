@@ -143,7 +143,11 @@ def validate(
     codes = _indicator_codes(long, ref, opts) if len(long) else pd.Series(dtype=object)
     ind_col = next((c for c, r in shaped.roles.items() if r == "indicator"), None)
     bad_code = ~codes.astype(str).str.match(CODE_RE.pattern) if len(long) else codes.astype(bool)
-    no_code = long["indicator"].astype(str).str.strip() == ""
+    no_code = (
+        long["indicator"].astype(str).str.strip() == ""
+        if shaped.no_indicator
+        else pd.Series(False, index=long.index)
+    )
     issues.add_rows(
         "error",
         "indicator_invalid",
@@ -167,7 +171,7 @@ def validate(
     obs = _check_duplicates(obs, issues)
     # New indicators are described even while the year is missing, so one pass shows all.
     usable = iso3.notna() & values.notna() & ~bad_code & ~no_code
-    new_codes = sorted(set(codes[usable].astype(str)) - ref.codes)
+    new_codes = sorted({str(c) for c in pd.unique(codes[usable])} - ref.codes)
     meta = check_metadata(
         metadata
         if metadata is not None
@@ -216,9 +220,10 @@ def _detected_indicators(
     """Each indicator the file holds as read: its column or label, the code, and whether it is new."""
     if long.empty:
         return []
+    first = ~codes.duplicated()
     seen = pd.DataFrame(
-        {"label": long["indicator_label"].astype(str), "code": codes.astype(str)}
-    ).drop_duplicates("code")
+        {"label": long.loc[first, "indicator_label"].astype(str), "code": codes[first].astype(str)}
+    )
     return [
         {"label": label, "code": code, "new": code not in ref.codes}
         for label, code in seen.itertuples(index=False)
