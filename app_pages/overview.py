@@ -11,7 +11,7 @@ from risk.i18n import name_column, t
 from risk.paths import DATASETS_DIR
 from risk.present.exports import MIME as EXPORT_MIME
 from risk.present.exports import export_file_name, ranking_bytes
-from risk.present.maps import COUNTRY_LAYER_ID, overview_deck, preset_view
+from risk.present.maps import COUNTRY_LAYER_ID, overview_deck, preset_view, view_name
 from risk.present.overview import (
     arcs,
     buildout_points,
@@ -88,7 +88,7 @@ deck = overview_deck(
     us_deals=set(deals["iso3"]) if "us_deals" in layers else None,
     height=MAP_HEIGHT,
 )
-deck.initial_view_state = preset_view("world")
+deck.initial_view_state = preset_view(view_name(current.map_view, current.filters.markets))
 event = map_col.pydeck_chart(
     deck, key="overview_map", on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT
 )

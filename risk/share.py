@@ -23,6 +23,16 @@ from risk.store.protocol import Store
 
 METRICS: tuple[str, ...] = ("score", *PILLARS, "rank_change")
 LAYERS: tuple[str, ...] = ("arcs", "cloud", "landings", "cables", "buildout", "us_deals")
+# The map's view: "auto" follows the business-region filter, the others are fixed areas.
+MAP_VIEW_NAMES: tuple[str, ...] = (
+    "auto",
+    "world",
+    "asia_pacific",
+    "middle_east",
+    "europe",
+    "americas",
+    "africa",
+)
 ELIGIBILITY: tuple[str, ...] = ("eligible", "all", "ineligible")
 BLOC_FILTERS: tuple[str, ...] = (
     "nato",
@@ -64,11 +74,12 @@ class ViewState:
     spec: ScoreSpec = field(default_factory=ScoreSpec)
     filters: Filters = field(default_factory=Filters)
     metric: str = "score"
-    layers: tuple[str, ...] = ("arcs",)
+    layers: tuple[str, ...] = ()  # arcs are off by default: they cover East Asia
     top_n: int = DEFAULT_TOP_N
     selected: str | None = None
     compare: tuple[str, ...] = ()
     lang: str = "zh-TW"
+    map_view: str = "auto"
 
     def replace(self, **changes: Any) -> ViewState:
         return replace(self, **changes)
@@ -110,8 +121,10 @@ def to_query(view: ViewState) -> dict[str, str]:
         q["q"] = f.search
     if view.metric != "score":
         q["metric"] = view.metric
-    if view.layers != ("arcs",):
-        q["layers"] = _csv(view.layers) or "none"
+    if view.layers:
+        q["layers"] = _csv(view.layers)
+    if view.map_view != "auto":
+        q["mapview"] = view.map_view
     if view.top_n != DEFAULT_TOP_N:
         q["top"] = str(view.top_n)
     if view.selected:
@@ -187,10 +200,14 @@ def from_query(
         metric = "score"
     layers_raw = get("layers")
     layers = (
-        ("arcs",)
+        ()
         if layers_raw is None
         else choose(_split(layers_raw.replace("none", "")), LAYERS, "layers")
     )
+    map_view = get("mapview") or "auto"
+    if map_view not in MAP_VIEW_NAMES:
+        warnings.append(f"mapview: ignored {map_view}")
+        map_view = "auto"
     try:
         top_n = max(0, min(50, int(get("top") or DEFAULT_TOP_N)))
     except ValueError:
@@ -207,6 +224,7 @@ def from_query(
         selected=selected,
         compare=compare,
         lang=normalise_lang(get("lang")),
+        map_view=map_view,
     )
     return view, warnings
 

@@ -20,6 +20,7 @@ from risk.share import (
     BLOC_FILTERS,
     ELIGIBILITY,
     LAYERS,
+    MAP_VIEW_NAMES,
     TAIWAN_FILTERS,
     Filters,
     ViewState,
@@ -77,6 +78,7 @@ def _push(view: ViewState) -> None:
         list(view.layers),
         view.top_n,
     )
+    ss["mapview"] = view.map_view
     # Countries from a link are kept only if known: anything else is said once, never echoed.
     known = set(cache.table("countries", cache.store().data_version)["iso3"])
     if any(c not in known for c in (view.selected, *view.compare) if c):
@@ -169,11 +171,12 @@ def current_view() -> ViewState:
         spec=spec,
         filters=filters,
         metric=ss.get("metric", "score"),
-        layers=tuple(ss.get("layers", ["arcs"])),
+        layers=tuple(ss.get("layers", [])),
         top_n=int(ss.get("top_n", 10)),
         selected=ss.get("selected"),
         compare=tuple(ss.get("compare", [])),
         lang=state.lang(),
+        map_view=ss.get("mapview", "auto"),
     )
 
 
@@ -293,21 +296,27 @@ def filter_controls(lang: str, countries) -> None:  # type: ignore[no-untyped-de
 
 
 def map_controls(lang: str) -> None:
-    cols = st.columns([2, 3, 2])
+    cols = st.columns([2, 2, 3, 2])
     cols[0].selectbox(
+        t("map.view", lang),
+        MAP_VIEW_NAMES,
+        key="mapview",
+        format_func=lambda v: t(f"map.view.{v}", lang),
+    )
+    cols[1].selectbox(
         t("overview.metric", lang),
         VIEW_METRICS,
         key="metric",
         format_func=lambda m: t(f"metric.{m}", lang),
     )
-    cols[1].multiselect(
+    cols[2].multiselect(
         t("overview.layers", lang),
         LAYERS,
         key="layers",
         format_func=lambda m: t(f"layer.{m}", lang),
         placeholder=t("common.choose", lang),
     )
-    cols[2].slider(t("overview.top_n", lang), 0, 30, key="top_n")
+    cols[3].slider(t("overview.top_n", lang), 0, 30, key="top_n")
 
 
 @dataclass(frozen=True)

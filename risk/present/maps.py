@@ -377,9 +377,11 @@ def overview_deck(
                 pickable=False,
                 get_source_position="source",
                 get_target_position="target",
-                get_source_color=list(HOME_COLOR),
-                get_target_color=[12, 44, 132, 255],
-                get_width=2,
+                get_source_color=[*HOME_COLOR[:3], 150],
+                get_target_color=[12, 44, 132, 150],
+                get_width=1,
+                width_min_pixels=1,
+                width_max_pixels=1.5,
                 great_circle=False,  # great circles over the pole leave the map
             )
         )
@@ -471,6 +473,28 @@ MAP_VIEWS: dict[str, tuple[float, float, float]] = {
     "americas": (12.0, -80.0, 0.9),
     "africa": (3.0, 18.0, 1.45),
 }
+
+
+# Which view a business-region filter calls for (regions of one area only; anything else: world).
+AREA_OF_MARKET: dict[str, str] = {
+    "East Asia": "asia_pacific",
+    "Southeast Asia": "asia_pacific",
+    "South Asia": "asia_pacific",
+    "Oceania": "asia_pacific",
+    "Middle East": "middle_east",
+    "Europe": "europe",
+    "Americas": "americas",
+    "Africa": "africa",
+}
+
+
+def view_name(choice: str, markets: Collection[str]) -> str:
+    """The map view to show: a chosen area, or with "auto" the area of the business regions in
+    the filter (the world when they span several areas, or there is no filter)."""
+    if choice != "auto":
+        return choice if choice in MAP_VIEWS else "world"
+    areas = {AREA_OF_MARKET.get(m, "world") for m in markets}
+    return areas.pop() if len(areas) == 1 else "world"
 
 
 def preset_view(name: str) -> pdk.ViewState:

@@ -130,7 +130,7 @@ def top_markets_html(markets: list[TopMarket], title: str, lang: str) -> str:
         )
         items.append(
             f"<li data-iso3='{html.escape(m.iso3)}' style='padding:3px 0;border-bottom:1px solid "
-            f"#eee'><div style='line-height:1.35'><b style='display:inline-block;min-width:1.4em'>"
+            f"#eee'><div style='line-height:1.35'><b style='display:inline-block;min-width:2em'>"
             f"{m.rank}</b><b>{html.escape(m.name)}</b> "
             f"<span style='color:#777;font-size:0.76rem'>{html.escape(m.other_name)}</span>"
             f"<span style='float:right;white-space:nowrap'>{m.score:.1f}"
