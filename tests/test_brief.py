@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from risk.cli import main
-from risk.present.brief import brief, country_brief, find_font, pdf_to_png
+from risk.present.brief import brief, country_brief, find_font, indicator_picks, pdf_to_png
 from risk.present.profile import build_profile, store_tables
 from risk.scoring.engine import engine_for
 from risk.spec import ScoreSpec
@@ -117,3 +117,12 @@ def test_values_carry_their_units_in_each_language() -> None:
     assert with_unit("1.0", "%／年", "zh-TW") == "1.0 %／年"
     assert with_unit("47.8", "per 100 people", "en") == "47.8 per 100 people"
     assert with_unit("3", "", "en") == "3"
+
+
+@pytest.mark.parametrize("iso3", ["JPN", "SAU", "ARE", "DEU", "IND", "SGP"])
+def test_strengths_are_above_the_median_and_weaknesses_below(iso3: str, setup) -> None:  # type: ignore[no-untyped-def]
+    _, tables, result = setup
+    profile = build_profile(result, tables, iso3, "en")
+    best, worst = indicator_picks(profile, 5)
+    assert (best["percentile"] >= 50).all() and (worst["percentile"] < 50).all()
+    assert not set(best["code"]) & set(worst["code"])

@@ -204,13 +204,18 @@ def buildout_lines(profile: Profile, lang: str) -> list[str]:
     ]
 
 
+MEDIAN_PERCENTILE = 50.0
+
+
 def indicator_picks(profile: Profile, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The weighted indicators where the country does best and worst (by percentile)."""
+    """The weighted indicators where the country does best and worst (by percentile): a strength is
+    at or above the median country, a weakness below it, so a high value is never listed as a
+    weakness just because the country has few low ones."""
     ind = profile.indicators
     ind = ind[(ind["weight"] > 0) & ind["percentile"].notna()]
     ordered = ind.sort_values(["percentile", "contribution"], ascending=[False, False])
-    best = ordered.head(n)
-    worst = ordered[~ordered["code"].isin(best["code"])].tail(n).iloc[::-1]
+    best = ordered[ordered["percentile"] >= MEDIAN_PERCENTILE].head(n)
+    worst = ordered[ordered["percentile"] < MEDIAN_PERCENTILE].tail(n).iloc[::-1]
     return best, worst
 
 
