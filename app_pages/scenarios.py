@@ -18,7 +18,7 @@ from risk.present.scenarios import (
     state_table,
 )
 from risk.scenarios.kinds import scenarios_text
-from risk.scenarios.runs import change_counts, movers
+from risk.scenarios.runs import MEANINGFUL_MOVE, change_counts, movers
 from risk.scenarios.shortlist import top_eligible
 from risk.scenarios.view import QUERY_KEYS, ScenarioView, view_from_widgets, widget_state
 from risk.share import from_query, to_query
@@ -80,7 +80,7 @@ if not current.scenarios:
 else:
     st.markdown("\n".join(f"- {scenario_label(sc.to_text(), lang)}" for sc in current.scenarios))
     for col, (key, n) in zip(st.columns(3), change_counts(table).items(), strict=True):
-        col.metric(t(f"sc.metric.{key}", lang), n)
+        col.metric(t(f"sc.metric.{key}", lang, n=MEANINGFUL_MOVE), n)
     st.subheader(t("sc.movers", lang))
     moved = movers(table.assign(reason=[reason_label(r, lang) for r in table["reason"]]), 10)[
         list(cols)

@@ -209,8 +209,20 @@ def test_compare_columns_and_sign() -> None:
     assert "CCC" in set(m["iso3"])  # newly ineligible countries are listed among the movers
     counts = change_counts(t.reset_index())
     assert counts["newly_ineligible"] == 1  # CCC
-    assert counts["up"] == int((moved["rank_change"] > 0).sum())
-    assert counts["down"] == int((moved["rank_change"] < 0).sum())
+    assert counts["up"] == int((moved["rank_change"] >= 3).sum())
+    assert counts["down"] == int((moved["rank_change"] <= -3).sum())
+
+
+def test_a_one_place_shift_is_not_counted_as_a_move() -> None:
+    table = pd.DataFrame(
+        {
+            "eligible_before": [True, True, True, True],
+            "eligible": [False, True, True, True],
+            "rank_change": [np.nan, 1, 1, 5],  # one country left: everyone below moves up one
+        }
+    )
+    assert change_counts(table) == {"newly_ineligible": 1, "up": 1, "down": 0}
+    assert change_counts(table, threshold=1)["up"] == 3
 
 
 # -- properties ----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from risk.present.methodology import reason_sentence
 from risk.present.overview import legend, map_properties, rank_interval
 from risk.present.settings import link_query, settings_rows
 from risk.scenarios.kinds import Scenario, parse_scenarios
-from risk.scenarios.runs import change_counts, run
+from risk.scenarios.runs import MEANINGFUL_MOVE, change_counts, run
 from risk.scoring.explain import drivers, explain
 from risk.scoring.result import ScoreResult, result_table
 from risk.share import DEFAULT_TOP_N, ViewState
@@ -270,6 +270,7 @@ def scenario_part(
             up=counts["up"],
             down=counts["down"],
             gated=counts["newly_ineligible"],
+            n=MEANINGFUL_MOVE,
         ),
         columns=tuple(
             t(k, lang)

@@ -61,13 +61,17 @@ def run(
     return ScenarioRun(tuple(scenarios), before, after, compare(before, after), after_world.notes)
 
 
-def change_counts(table: pd.DataFrame) -> dict[str, int]:
-    """How many countries a scenario made ineligible, moved up and moved down."""
+MEANINGFUL_MOVE = 3  # places; smaller shifts are side effects of others entering or leaving
+
+
+def change_counts(table: pd.DataFrame, threshold: int = MEANINGFUL_MOVE) -> dict[str, int]:
+    """How many countries a scenario made ineligible, and moved up or down by at least `threshold`
+    places (a country leaving the list shifts everyone below it by one: that is not a move)."""
     gated = table["eligible_before"].astype(bool) & ~table["eligible"].astype(bool)
     return {
         "newly_ineligible": int(gated.sum()),
-        "up": int((table["rank_change"] > 0).sum()),
-        "down": int((table["rank_change"] < 0).sum()),
+        "up": int((table["rank_change"] >= threshold).sum()),
+        "down": int((table["rank_change"] <= -threshold).sum()),
     }
 
 
