@@ -62,7 +62,7 @@ def lang() -> str:
 # once, which makes it draw them again in the new language.
 LABELLED_WIDGETS = (
     "preset", "normalisation", "aggregation", "imputation", "outliers", "f_market", "f_region",
-    "f_subregion", "f_income", "f_bloc", "f_tw", "f_elig", "metric", "layers",
+    "f_subregion", "f_income", "f_bloc", "f_tw", "f_elig", "metric", "layers", "mapview",
     "method_preset", "method_norm", "method_agg", "sc_kinds", "al_short",
 )  # fmt: skip
 

@@ -11,6 +11,7 @@ from PIL import Image
 from tests.browser.conftest import READY, ROOT, external, wait_ready
 
 SHOTS = ROOT / "test-results"
+FOLLOW_EN = "By filter"  # the map view that follows the region filter
 SHOTS.mkdir(exist_ok=True)
 
 pytestmark = pytest.mark.browser
@@ -73,10 +74,10 @@ def test_switching_language_back_and_forth_relabels_choices(page, app_server: st
     page.goto(app_server + "/")
     wait_ready(page, "AI 基礎設施市場篩選儀表板")
     sidebar = page.locator("[data-testid=stSidebar]")
-    for language, title, preset, metric in [
-        ("English", "AI-infrastructure market screening", "Balanced", "Index score"),
-        ("繁體中文", "AI 基礎設施市場篩選儀表板", "均衡", "綜合分數"),
-        ("English", "AI-infrastructure market screening", "Balanced", "Index score"),
+    for language, title, preset, mapview, metric in [
+        ("English", "AI-infrastructure market screening", "Balanced", FOLLOW_EN, "Index score"),
+        ("繁體中文", "AI 基礎設施市場篩選儀表板", "均衡", "依區域篩選", "綜合分數"),
+        ("English", "AI-infrastructure market screening", "Balanced", FOLLOW_EN, "Index score"),
     ]:
         sidebar.get_by_text(language, exact=True).first.click()
         wait_ready(page, title)
@@ -85,5 +86,6 @@ def test_switching_language_back_and_forth_relabels_choices(page, app_server: st
         assert page.locator("[data-testid=stException]").count() == 0
         shown = sidebar.locator("[data-testid=stSelectbox] input").first.input_value()
         assert shown == preset  # the preset, in the sidebar
-        main = page.locator("[data-testid=stMain] [data-testid=stSelectbox] input").first
-        assert main.input_value() == metric  # the map colouring
+        main = page.locator("[data-testid=stMain] [data-testid=stSelectbox] input")
+        assert main.nth(0).input_value() == mapview  # the map view
+        assert main.nth(1).input_value() == metric  # the map colouring
