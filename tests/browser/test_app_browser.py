@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 def _canvas_pixels(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """(coloured pixels, all pixels) of the deck.gl canvas, from a screenshot of it."""
     canvas = page.locator("iframe, [data-testid=stDeckGlJsonChart]").first
-    canvas.wait_for(timeout=30_000)
+    canvas.wait_for(timeout=90_000)
     png = canvas.screenshot()
     img = Image.open(io.BytesIO(png)).convert("RGB")
     pixels = list(img.get_flattened_data())
@@ -51,7 +51,7 @@ def test_map_and_chinese_names(page, app_server: str, requests_seen: list[str]) 
     # Search by Chinese name narrows the table to that country.
     page.get_by_label("搜尋").fill("南韓")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.body.innerHTML.includes('South Korea')", timeout=30_000)
+    page.wait_for_function("() => document.body.innerHTML.includes('South Korea')", timeout=90_000)
     page.wait_for_selector(READY)
     assert "南韓" in page.content()
     page.screenshot(path=str(SHOTS / "overview_zh.png"))
@@ -82,7 +82,7 @@ def test_switching_language_back_and_forth_relabels_choices(page, app_server: st
         sidebar.get_by_text(language, exact=True).first.click()
         wait_ready(page, title)
         page.wait_for_timeout(300)
-        page.wait_for_selector(READY, timeout=30_000)
+        page.wait_for_selector(READY, timeout=90_000)
         assert page.locator("[data-testid=stException]").count() == 0
         shown = sidebar.locator("[data-testid=stSelectbox] input").first.input_value()
         assert shown == preset  # the preset, in the sidebar

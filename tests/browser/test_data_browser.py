@@ -23,8 +23,8 @@ def test_upload_shows_row_level_report(page, app_server: str, requests_seen: lis
     )
     assert shown[0] == '"選擇檔案"' and shown[1].startswith('"每個檔案上限')
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(FIXTURE))
-    page.get_by_text("有錯誤", exact=False).first.wait_for(timeout=30_000)
-    page.wait_for_selector(READY, timeout=30_000)
+    page.get_by_text("有錯誤", exact=False).first.wait_for(timeout=90_000)
+    page.wait_for_selector(READY, timeout=90_000)
     body = page.locator("[data-testid=stMain]").inner_text()
     assert "cp950" in body  # the legacy encoding was recognised
     assert page.get_by_role("button", name="發布為新版本").is_disabled()

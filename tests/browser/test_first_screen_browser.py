@@ -23,7 +23,7 @@ def test_map_and_top_ten_in_the_first_viewport(
     page.goto(f"{app_server}/?lang={lang}")
     wait_ready(page, heading)
     canvas = page.locator("[data-testid=stDeckGlJsonChart] canvas").first
-    canvas.wait_for(timeout=30_000)
+    canvas.wait_for(timeout=90_000)
     box = canvas.bounding_box()
     assert box and box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT
     assert box["x"] + box["width"] <= WIDTH

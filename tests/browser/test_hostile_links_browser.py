@@ -40,9 +40,9 @@ def test_hostile_links_stay_text(
     page.set_viewport_size({"width": 1400, "height": 1600})
     for params in LINKS:
         page.goto(f"{app_server}/{slug}?{urlencode({'lang': 'en', **params})}")
-        page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_selector(READY, timeout=120_000)
         page.wait_for_timeout(500)  # a warning drawn after the script finished has arrived
-        page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_selector(READY, timeout=120_000)
         text = page.inner_text("body").replace(WORD_JOINER, "")
         assert page.locator('a[href*="evil.example"]').count() == 0, params
         assert page.locator('img[src*="127.0.0.1:9"], img[src*="track.png"]').count() == 0

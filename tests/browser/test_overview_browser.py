@@ -30,7 +30,7 @@ def _pixel(box: dict, lon: float, lat: float) -> tuple[float, float]:
 
 def _canvas(page):  # type: ignore[no-untyped-def]
     canvas = page.locator("[data-testid=stDeckGlJsonChart] canvas").first
-    canvas.wait_for(timeout=30_000)
+    canvas.wait_for(timeout=90_000)
     return canvas
 
 
@@ -38,7 +38,7 @@ def _top_iso3(page, n: int = 10) -> list[str]:  # type: ignore[no-untyped-def]
     """ISO3 codes of the first n rows of the ranked table (from st.dataframe's hidden cells)."""
     page.wait_for_function(
         f"() => document.querySelectorAll('[data-testid=stDataFrame] table tbody tr').length >= {n}",
-        timeout=30_000,
+        timeout=90_000,
     )
     rows = page.locator("[data-testid=stDataFrame] table tbody tr")
     out = []
@@ -50,7 +50,7 @@ def _top_iso3(page, n: int = 10) -> list[str]:  # type: ignore[no-untyped-def]
 
 def _settle(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(300)
-    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_selector(READY, timeout=90_000)
 
 
 def _paint_time(page, url: str) -> float:  # type: ignore[no-untyped-def]
@@ -68,7 +68,7 @@ def _paint_time(page, url: str) -> float:  # type: ignore[no-untyped-def]
             for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 40) n++;
             return n > 200;
         }""",
-        timeout=60_000,
+        timeout=120_000,
         polling=100,
     )
     del canvas
@@ -88,7 +88,7 @@ def test_first_map_paint_and_pick(page, fresh_server: str, requests_seen: list[s
     canvas = _canvas(page)
     x, y = _pixel(canvas.bounding_box(), -52.0, -10.0)  # Brazil
     page.mouse.click(x, y)
-    page.wait_for_function("() => location.search.includes('country=BRA')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('country=BRA')", timeout=90_000)
     _settle(page)
     assert "已選擇：巴西" in page.content()
     assert external(requests_seen) == []
@@ -114,7 +114,7 @@ def test_copied_link_reproduces_view(
     page.get_by_label("Map colours").click()
     page.get_by_role("option", name="Financial feasibility").click()
     _settle(page)
-    page.wait_for_function("() => location.search.includes('metric=financial')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('metric=financial')", timeout=90_000)
     url = page.url
     top = _top_iso3(page)
     assert "region=Asia" in url and "lang=en" in url
@@ -139,7 +139,7 @@ def test_hostile_names_stay_text(page, hostile_server: str, requests_seen: list[
     page.get_by_label("Search (Chinese or English name, code)").fill("BRA")
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "() => document.body.innerHTML.includes('onerror=alert(1)')", timeout=30_000
+        "() => document.body.innerHTML.includes('onerror=alert(1)')", timeout=90_000
     )
     _settle(page)
     # the table shows the name as literal text, and no <img src=x> element was created
@@ -152,7 +152,7 @@ def test_hostile_names_stay_text(page, hostile_server: str, requests_seen: list[
     x, y = _pixel(canvas.bounding_box(), -52.0, -10.0)
     page.mouse.move(x, y)
     tooltip = page.locator(".deck-tooltip")
-    tooltip.wait_for(state="visible", timeout=10_000)
+    tooltip.wait_for(state="visible", timeout=30_000)
     assert HOSTILE_NAME in tooltip.inner_text()
     assert "<img" not in tooltip.inner_html().replace("&lt;img", "")
     page.wait_for_timeout(500)

@@ -21,7 +21,7 @@ def test_profile_link_opens_the_profile(page, app_server: str, requests_seen: li
     page.get_by_text("排名 90% 區間").first.wait_for()
     page.get_by_text("所有指標").first.wait_for()
     assert "country=SAU" in page.url
-    with page.expect_download(timeout=60_000) as info:
+    with page.expect_download(timeout=120_000) as info:
         page.get_by_text("下載一頁簡報（PDF）").click()
     path = info.value.path()
     reader = PdfReader(io.BytesIO(Path(path).read_bytes()))
@@ -64,7 +64,7 @@ def _table_cells(page, column_header: str) -> list[str]:  # type: ignore[no-unty
         """(h) => [...document.querySelectorAll('[data-testid=stDataFrame] table thead')]
                 .some(t => t.textContent.includes(h))""",
         arg=column_header,
-        timeout=30_000,
+        timeout=90_000,
     )
     tables = page.locator("[data-testid=stDataFrame] table")
     for i in range(tables.count()):
@@ -95,7 +95,7 @@ def test_profile_lists_ai_clusters_and_us_agreements(  # type: ignore[no-untyped
     wait_ready(page, heading)
     page.wait_for_function(
         "() => document.body.innerText.includes('Epoch AI, \\'Data on GPU Clusters\\'')",
-        timeout=30_000,
+        timeout=90_000,
     )
     clusters = _table_cells(page, size)
     assert "Stargate UAE Phase 2" in clusters and "Core42 SuperPOD" in clusters

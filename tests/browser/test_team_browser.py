@@ -55,12 +55,12 @@ def test_short_link_made_on_a_opens_on_b(page, servers: tuple[str, str]) -> None
     page.locator("[data-testid=stExpander] summary", has_text="Share").first.click()
     page.locator(".st-key-save_view button").click()
     code = page.get_by_text("?view=", exact=False).last
-    code.wait_for(timeout=30_000)
+    code.wait_for(timeout=90_000)
     vid = re.search(r"view=([0-9a-f]{10})", code.inner_text())
     assert vid, code.inner_text()
     page.goto(f"{base_b}/?view={vid.group(1)}")
-    page.wait_for_selector(READY, timeout=60_000)
-    page.wait_for_function("() => location.search.includes('spec=')", timeout=30_000)
+    page.wait_for_selector(READY, timeout=120_000)
+    page.wait_for_function("() => location.search.includes('spec=')", timeout=90_000)
     assert _spec(page.url) == spec_a
     assert "no saved view" not in page.locator("[data-testid=stMain]").inner_text()
 
@@ -76,11 +76,11 @@ def test_publish_on_a_appears_on_b(page, servers: tuple[str, str], tmp_path: Pat
     upload = tmp_path / "team.csv"
     upload.write_bytes(UPLOAD)
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(upload))
-    page.get_by_text("ready to publish", exact=False).first.wait_for(timeout=60_000)
-    page.wait_for_selector(READY, timeout=60_000)
+    page.get_by_text("ready to publish", exact=False).first.wait_for(timeout=120_000)
+    page.wait_for_selector(READY, timeout=120_000)
     page.locator(".st-key-data_publish button").click()
     done = page.get_by_text("Published data version", exact=False).first
-    done.wait_for(timeout=60_000)
+    done.wait_for(timeout=120_000)
     published = time.monotonic()
     version = re.search(r"v\d{4}-[0-9a-f]{8}", done.inner_text())
     assert version, done.inner_text()
@@ -88,8 +88,8 @@ def test_publish_on_a_appears_on_b(page, servers: tuple[str, str], tmp_path: Pat
     while True:
         asked = time.monotonic()
         other.reload()
-        other.wait_for_selector(READY, timeout=60_000)
-        other.get_by_text("Data management").first.wait_for(timeout=60_000)
+        other.wait_for_selector(READY, timeout=120_000)
+        other.get_by_text("Data management").first.wait_for(timeout=120_000)
         if version.group(0) in other.locator("[data-testid=stSidebar]").inner_text():
             break
         reload_s = time.monotonic() - asked
