@@ -217,6 +217,27 @@ def test_short_links_are_shared_by_every_server(opener: Callable[[], Store]) -> 
     assert b.get_view("nothing") is None
 
 
+def test_saved_records_are_shared_replaced_listed_and_forgotten(
+    opener: Callable[[], Store],
+) -> None:
+    a, b = opener(), opener()
+    assert a.get_record("watchlist", "w1") is None
+    assert a.records("watchlist").empty
+    a.put_record("watchlist", "w1", '{"countries": ["KOR"]}')
+    a.put_record("watchlist", "w1", '{"countries": ["KOR", "JPN"]}')  # replaced, not doubled
+    a.put_record("watchlist", "w2", '{"countries": ["USA"]}')
+    a.put_record("rule", "w1", "{}")  # another kind, same key
+    assert b.get_record("watchlist", "w1") == '{"countries": ["KOR", "JPN"]}'
+    listed = b.records("watchlist")
+    assert sorted(listed["key"]) == ["w1", "w2"]
+    assert list(listed.columns[:4]) == ["kind", "key", "body", "saved_at"]
+    info = b.publish(obs([("KOR", "x", 2023, 4.0)]), author="b")
+    b.rollback(info.parent or "", author="b")  # versions come and go; records stay
+    b.delete_record("watchlist", "w2")
+    assert sorted(a.records("watchlist")["key"]) == ["w1"]
+    assert a.get_record("rule", "w1") == "{}"
+
+
 def test_a_publish_on_one_server_is_seen_by_another(opener: Callable[[], Store]) -> None:
     a, b = opener(), opener()
     assert a.data_version == b.data_version
@@ -353,6 +374,7 @@ def test_migrate_copies_every_version_and_short_link(
     v2 = src.publish(obs([("USA", "x", 2023, 7.0)]), author="b").version
     src.rollback(v1, author="c")
     src.put_view("link1", '{"spec": "x"}')
+    src.put_record("watchlist", "w1", '{"countries": ["KOR"]}')
     name = f"migrate{next(_DB_IDS)}"
     postgres.create_database(name)
     attach = postgres.attach.replace("dbname=risk", f"dbname={name}")
@@ -363,6 +385,7 @@ def test_migrate_copies_every_version_and_short_link(
     for v in (v0, v1, v2):
         assert values(lake, v) == values(src, v)
     assert lake.get_view("link1") == '{"spec": "x"}'
+    assert lake.get_record("watchlist", "w1") == '{"countries": ["KOR"]}'
     assert len(lake.events()) == len(src.events())
     with pytest.raises(StoreError, match="already holds a store"):
         migrate_from_embedded(tmp_path / "s.duckdb", attach, tmp_path / "lake", tiny)

@@ -45,6 +45,7 @@ from risk.store.embedded import (
     _FW_SQL,
     _IND_SQL,
     _OBS_SQL,
+    _RECORDS_DDL,
     _VIEWS_DDL,
     SCHEMA,
     _clean_frame,
@@ -67,7 +68,13 @@ POLL_S = float(os.environ.get("RISK_STORE_POLL_S", "2"))  # how stale `data_vers
 RETRIES = int(os.environ.get("RISK_STORE_RETRIES", "8"))  # attempts of a conflicting commit
 RETRY_BASE_S = 0.05
 # DuckLake has no keys or ON CONFLICT: the same tables as the embedded file, without PRIMARY KEY.
-_LAKE_DDL = _DDL.replace(" PRIMARY KEY", "") + ";\n" + _VIEWS_DDL.replace(" PRIMARY KEY", "")
+_LAKE_DDL = ";\n".join(
+    [
+        _DDL.replace(" PRIMARY KEY", ""),
+        _VIEWS_DDL.replace(" PRIMARY KEY", ""),
+        _RECORDS_DDL.replace(", PRIMARY KEY (kind, key)", ""),
+    ]
+)
 _SORT = {
     "observations": "indicator, iso3, year",
     "indicators": "code",
@@ -301,13 +308,19 @@ class DuckLakeStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- creation and bundled refresh -----------------------------------------------------------
-    def _has_tables(self, cur: duckdb.DuckDBPyConnection) -> bool:
+    def _has_tables(self, cur: duckdb.DuckDBPyConnection, name: str = "_meta") -> bool:
         row = cur.execute(
             "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_catalog = ? AND table_name = '_meta'",
-            [LAKE],
+            "WHERE table_catalog = ? AND table_name = ?",
+            [LAKE, name],
         ).fetchone()
         return bool(row and row[0])
+
+    def _add_records_table(self, cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, None]:
+        """Stores created before saved records existed get their table (same layout otherwise)."""
+        if not self._has_tables(cur, "saved_records"):
+            cur.execute(_RECORDS_DDL.replace(", PRIMARY KEY (kind, key)", ""))
+        return None, "system", "saved records table", None
 
     def _ensure_current(self) -> None:
         """Create the store's tables from the bundled data if the catalog is empty; carry the
@@ -324,6 +337,10 @@ class DuckLakeStore:
             )
         if meta.get("bundled") != self.bundled:
             self._write("cannot refresh the bundled tables", self._rebase)
+        if not self._read(
+            "cannot read the shared store", lambda c: self._has_tables(c, "saved_records")
+        ):
+            self._write("cannot add the saved records table", self._add_records_table)
 
     def _read_meta(self, cur: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
         if not self._has_tables(cur):
@@ -797,6 +814,44 @@ class DuckLakeStore:
         )
         return None if row is None else str(row[0])
 
+    # -- saved records (watchlists, rule documents) -----------------------------------------
+    def put_record(self, kind: str, key: str, body_json: str) -> None:
+        """Keep a JSON body under (kind, key), replacing an earlier one, in one snapshot."""
+
+        def work(cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, str | None]:
+            cur.execute("DELETE FROM saved_records WHERE kind = ? AND key = ?", [kind, key])
+            cur.execute(
+                "INSERT INTO saved_records VALUES (?, ?, ?, ?)",
+                [kind, key, body_json, _now()],
+            )
+            return None, "app", f"{kind} {key}", None
+
+        self._write("saving failed", work)
+
+    def get_record(self, kind: str, key: str) -> str | None:
+        row = self._read(
+            "reading a saved record",
+            lambda c: c.execute(
+                "SELECT body FROM saved_records WHERE kind = ? AND key = ? LIMIT 1", [kind, key]
+            ).fetchone(),
+        )
+        return None if row is None else str(row[0])
+
+    def records(self, kind: str) -> pd.DataFrame:
+        return self._read(
+            "reading saved records",
+            lambda c: c.execute(
+                "SELECT * FROM saved_records WHERE kind = ? ORDER BY saved_at DESC, key", [kind]
+            ).df(),
+        )
+
+    def delete_record(self, kind: str, key: str) -> None:
+        def work(cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, str | None]:
+            cur.execute("DELETE FROM saved_records WHERE kind = ? AND key = ?", [kind, key])
+            return None, "app", f"forget {kind} {key}", None
+
+        self._write("deleting failed", work)
+
     def close(self) -> None:
         self._drop_connection()
 
@@ -873,6 +928,11 @@ def migrate_from_embedded(
         for name in names:
             if name == "saved_views":
                 cur.execute("INSERT INTO saved_views SELECT id, params FROM src.main.saved_views")
+            elif name == "saved_records":
+                cur.execute(
+                    "INSERT INTO saved_records SELECT kind, key, body, saved_at "
+                    "FROM src.main.saved_records"
+                )
             elif name not in VERSIONED:
                 cur.execute(
                     f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM {src}.main.{quote_ident(name)}"  # noqa: S608 (quoted identifiers)

@@ -143,6 +143,11 @@ def bundled_version(datasets_dir: Path) -> str:
 _VIEWS_DDL = (
     "CREATE TABLE IF NOT EXISTS saved_views (id VARCHAR PRIMARY KEY, params VARCHAR NOT NULL)"
 )
+_RECORDS_DDL = (
+    "CREATE TABLE IF NOT EXISTS saved_records (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, "
+    "body VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL, PRIMARY KEY (kind, key))"
+)
+RECORD_COLUMNS = ["kind", "key", "body", "saved_at"]
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -813,6 +818,40 @@ class DuckDBStore:
             cur.execute(_VIEWS_DDL)
             row = cur.execute("SELECT params FROM saved_views WHERE id = ?", [vid]).fetchone()
         return None if row is None else str(row[0])
+
+    # -- saved records (watchlists, rule documents) ---------------------------------------
+    def put_record(self, kind: str, key: str, body_json: str) -> None:
+        """Keep a JSON body under (kind, key), replacing an earlier one."""
+        with self.cursor() as cur:
+            cur.execute(_RECORDS_DDL)
+            cur.execute(
+                "INSERT INTO saved_records VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) "
+                "DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at",
+                [kind, key, body_json, _now()],
+            )
+
+    def get_record(self, kind: str, key: str) -> str | None:
+        """The JSON body kept under (kind, key), or None."""
+        with self.cursor() as cur:
+            cur.execute(_RECORDS_DDL)
+            row = cur.execute(
+                "SELECT body FROM saved_records WHERE kind = ? AND key = ?", [kind, key]
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def records(self, kind: str) -> pd.DataFrame:
+        """Every record of one kind (kind, key, body, saved_at), newest first."""
+        with self.cursor() as cur:
+            cur.execute(_RECORDS_DDL)
+            return cur.execute(
+                "SELECT * FROM saved_records WHERE kind = ? ORDER BY saved_at DESC, key", [kind]
+            ).df()
+
+    def delete_record(self, kind: str, key: str) -> None:
+        """Forget the record under (kind, key); nothing happens if there is none."""
+        with self.cursor() as cur:
+            cur.execute(_RECORDS_DDL)
+            cur.execute("DELETE FROM saved_records WHERE kind = ? AND key = ?", [kind, key])
 
     def close(self) -> None:
         """Nothing is held open between operations; kept for callers that close stores."""
