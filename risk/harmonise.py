@@ -252,6 +252,16 @@ class CountryMatcher:
         for alias, iso3 in aliases[["alias", "iso3"]].itertuples(index=False):
             self._alias[alias.strip()] = iso3
             self._alias[normalise_name(alias)] = iso3
+        # Names as they may appear in running text: aliases first (they win in `name` too), then
+        # every known name; an alias that is a source's country code ('ROM', 'KOS') is no name.
+        self._phrases: dict[str, str] = {}
+        for alias, iso3, note in aliases[["alias", "iso3", "note"]].itertuples(index=False):
+            if "code" not in note and iso3 in self.known:
+                self._phrases.setdefault(alias.strip(), iso3)
+        for iso3, name in words[["iso3", "name"]].itertuples(index=False):
+            if iso3 in self.known and isinstance(name, str) and name.strip():
+                self._phrases.setdefault(name.strip(), iso3)
+        self._text_patterns: tuple[re.Pattern[str], dict[str, str], re.Pattern[str]] | None = None
         self._iso2: dict[str, str] = {}
         if "kind" in names.columns:
             iso2 = names[names["kind"] == "iso2"]
@@ -294,6 +304,41 @@ class CountryMatcher:
         if is_aggregate(raw):
             return None, "aggregate"
         return None, "unmatched"
+
+    def _patterns(self) -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str]]:
+        """(names as one pattern over folded text, folded name -> ISO3, acronyms as one pattern
+        over the text as written), built once."""
+        if self._text_patterns is None:
+            folded: dict[str, str] = {}
+            acronyms: list[str] = []
+            for phrase, iso3 in self._phrases.items():
+                if not re.search("[A-Za-z]", phrase):
+                    continue  # Chinese names: running text here is English
+                if re.fullmatch(r"[A-Z.]{2,6}", phrase):
+                    acronyms.append(phrase)  # 'UAE', 'U.K.': in capitals only, as written
+                    folded.setdefault(phrase, iso3)
+                elif key := normalise_name(phrase):
+                    folded.setdefault(key, iso3)
+            names = sorted((k for k in folded if k not in acronyms), key=lambda k: (-len(k), k))
+            caps = sorted(acronyms, key=lambda k: (-len(k), k))
+            self._text_patterns = (
+                re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"),
+                folded,
+                re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, caps)) + r")(?![\w])"),
+            )
+        return self._text_patterns
+
+    def mentions(self, text: str) -> set[str]:
+        """ISO3 of every known country named in running English text (a title, an abstract):
+        whole words, case and punctuation aside; at each place the longest name wins, so 'Papua
+        New Guinea' is not also Guinea and 'Democratic People's Republic of Korea' not Korea.
+        Acronyms ('UAE', 'U.K.') count only in capitals; country codes are not names here."""
+        if not isinstance(text, str) or not text.strip():
+            return set()
+        names, folded, caps = self._patterns()
+        found = {folded[m.group(0)] for m in names.finditer(normalise_name(text))}
+        found |= {folded[m.group(0)] for m in caps.finditer(text)}
+        return found
 
     def match(self, names: Iterable[str], source: str) -> Harmonised:
         """Match many names at once and report the leftovers."""

@@ -94,3 +94,19 @@ def test_normalise_name() -> None:
     assert normalise_name("  The Gambia ") == "gambia"
     assert normalise_name("Saint Lucia") == normalise_name("St. Lucia")
     assert normalise_name("Bosnia & Herzegovina") == "bosnia and herzegovina"
+
+
+@pytest.mark.parametrize(
+    ("text", "iso3"),
+    [
+        ("Additions to the Entity List", set()),
+        ("entities in the Republic of Korea and Taiwan", {"KOR", "TWN"}),
+        ("destinations of Cote d'Ivoire; Congo, Dem. Rep. (2); Congo", {"CIV", "COD", "COG"}),
+        ("a Kosovo-based firm with a US address", {"XKX", "USA"}),
+        ("ROM and KSV are codes; us in lower case is no acronym", set()),
+        ("United States of America and the U.S.", {"USA"}),
+        ("南韓", set()),  # running text here is English
+    ],
+)
+def test_mentions_in_running_text(matcher: CountryMatcher, text: str, iso3: set[str]) -> None:
+    assert matcher.mentions(text) == iso3
