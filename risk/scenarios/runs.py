@@ -9,6 +9,7 @@ import pandas as pd
 
 from risk.scenarios.kinds import Scenario, apply_scenarios
 from risk.scenarios.worlds import base_world, score_world
+from risk.scoring.changes import MEANINGFUL_MOVE
 from risk.scoring.engine import ScoringEngine
 from risk.scoring.result import ScoreResult, result_table
 from risk.spec import ScoreSpec
@@ -59,9 +60,6 @@ def run(
     after_world = apply_scenarios(world, scenarios)
     after = score_world(after_world, monte_carlo=monte_carlo) if scenarios else before
     return ScenarioRun(tuple(scenarios), before, after, compare(before, after), after_world.notes)
-
-
-MEANINGFUL_MOVE = 3  # places; smaller shifts are side effects of others entering or leaving
 
 
 def change_counts(table: pd.DataFrame, threshold: int = MEANINGFUL_MOVE) -> dict[str, int]:

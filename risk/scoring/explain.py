@@ -18,6 +18,33 @@ from risk.scoring.steps import GEOMETRIC_FLOOR, Core
 # --------------------------------------------------------------------------------------
 # Explanation
 # --------------------------------------------------------------------------------------
+def weighted_contributions(result: ScoreResult) -> tuple[np.ndarray, np.ndarray]:
+    """Every country's effective indicator weights (share of its index) and contributions, as
+    countries x indicators matrices: arithmetic = weight x normalised; geometric = the index split
+    in proportion to weight x ln(normalised). A row's contributions add up to its index (before
+    penalties)."""
+    core: Core = result.steps["core"]
+    norm = result.steps["normalised"]
+    avail = core.available
+    w = np.where(avail, core.w_ind[None, :], 0.0)
+    onehot = core.pillars[:, None] == np.arange(len(PILLARS))[None, :]
+    pil_tot = w @ onehot
+    pw = np.where(pil_tot > 0, core.w_pil[None, :], 0.0)
+    total_pw = pw.sum(axis=1, keepdims=True)
+    pw = np.divide(pw, total_pw, out=np.zeros_like(pw), where=total_pw > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(avail, w / pil_tot[:, core.pillars] * pw[:, core.pillars], 0.0)
+    if result.spec.aggregation == "geometric":
+        index = np.asarray(result.steps["index"], dtype=float)
+        logs = share * np.log(np.maximum(np.nan_to_num(norm), GEOMETRIC_FLOOR))
+        total = logs.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            contrib = np.where((total > 0)[:, None], index[:, None] * logs / total[:, None], 0.0)
+    else:
+        contrib = share * np.nan_to_num(norm)
+    return share, contrib
+
+
 def explain(result: ScoreResult, iso3: str) -> pd.DataFrame:
     """How one country's score was formed: one row per indicator, plus a penalty row.
 
@@ -33,22 +60,11 @@ def explain(result: ScoreResult, iso3: str) -> pd.DataFrame:
         raise RiskError(f"{code} is not a scored country (territories are not scored)")
     i = int(hits[0])
     core: Core = result.steps["core"]
-    norm = result.steps["normalised"][i]
     avail = core.available[i]
-    w = np.where(avail, core.w_ind, 0.0)
-    pil_tot = np.bincount(core.pillars, weights=w, minlength=len(PILLARS))
-    has_pil = pil_tot > 0
-    pw = np.where(has_pil, core.w_pil, 0.0)
-    pw = pw / pw.sum() if pw.sum() > 0 else pw
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(avail, w / pil_tot[core.pillars] * pw[core.pillars], 0.0)
+    shares, contributions = weighted_contributions(result)
+    share, contrib = shares[i], contributions[i]
+    norm = result.steps["normalised"][i]
     index = float(result.steps["index"][i])
-    if result.spec.aggregation == "geometric":
-        logs = share * np.log(np.maximum(np.nan_to_num(norm), GEOMETRIC_FLOOR))
-        total = logs.sum()
-        contrib = index * logs / total if total > 0 else np.zeros_like(logs)
-    else:
-        contrib = share * np.nan_to_num(norm)
     fw = prep.framework.indicators
     out = pd.DataFrame(
         {
