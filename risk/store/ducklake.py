@@ -32,32 +32,40 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 
 from risk.errors import StoreError
 from risk.paths import DATASETS_DIR
-from risk.schema import FRAMEWORK_COLUMNS, INDICATOR_COLUMNS, VERSION_COLUMNS, VERSIONED
-from risk.store.embedded import (
-    _DDL,
-    _FW_SQL,
-    _IND_SQL,
-    _OBS_SQL,
-    _RECORDS_DDL,
-    _VIEWS_DDL,
-    SCHEMA,
-    _clean_frame,
-    _clean_observations,
-    _frame_sha,
-    _now,
-    _version_id,
+from risk.schema import FRAMEWORK_COLUMNS, INDICATOR_COLUMNS, VERSIONED
+from risk.store.embedded import SCHEMA
+from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
+from risk.store.versions import (
+    DDL,
+    FW_SQL,
+    IND_SQL,
+    OBS_SQL,
+    RECORDS_DDL,
+    VIEWS_DDL,
+    add_version,
     already_current,
     bundled_tables,
     bundled_version,
+    clean_frame,
+    clean_observations,
+    current_version,
+    frame_sha,
+    log_event,
+    meta_in,
+    next_seq,
+    now,
+    parquet_columns,
+    rebased_version,
+    version_id,
+    version_row,
 )
-from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
 
 LAKE = "lake"  # the alias the catalog is attached under (also written out in a few queries)
 CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -70,9 +78,9 @@ RETRY_BASE_S = 0.05
 # DuckLake has no keys or ON CONFLICT: the same tables as the embedded file, without PRIMARY KEY.
 _LAKE_DDL = ";\n".join(
     [
-        _DDL.replace(" PRIMARY KEY", ""),
-        _VIEWS_DDL.replace(" PRIMARY KEY", ""),
-        _RECORDS_DDL.replace(", PRIMARY KEY (kind, key)", ""),
+        DDL.replace(" PRIMARY KEY", ""),
+        VIEWS_DDL.replace(" PRIMARY KEY", ""),
+        RECORDS_DDL.replace(", PRIMARY KEY (kind, key)", ""),
     ]
 )
 _SORT = {
@@ -319,7 +327,7 @@ class DuckLakeStore:
     def _add_records_table(self, cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, None]:
         """Stores created before saved records existed get their table (same layout otherwise)."""
         if not self._has_tables(cur, "saved_records"):
-            cur.execute(_RECORDS_DDL.replace(", PRIMARY KEY (kind, key)", ""))
+            cur.execute(RECORDS_DDL.replace(", PRIMARY KEY (kind, key)", ""))
         return None, "system", "saved records table", None
 
     def _ensure_current(self) -> None:
@@ -353,15 +361,15 @@ class DuckLakeStore:
         cur.execute(_LAKE_DDL)
         self._load_bundled(cur)
         self._materialise(cur, self.bundled, [], create=True)
-        self._add_version(cur, self.bundled, "bundled", author="system", batches=[])
-        self._log(cur, "system", "bundled", self.bundled, None, "")
+        add_version(cur, self.bundled, "bundled", base=self.bundled, author="system", batches=[])
+        log_event(cur, "system", "bundled", self.bundled, None, "")
         self._set_meta(cur, schema=SCHEMA, current=self.bundled)
         return None, "system", "bundled tables", self.bundled
 
     def _load_bundled(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Copy the bundled tables in (replacing those an earlier build brought) as a base."""
         tables = bundled_tables(self.datasets_dir)
-        old = json.loads(self._meta_in(cur, "bundled_tables") or "[]")
+        old = json.loads(meta_in(cur, "bundled_tables") or "[]")
         existing = set(self._public_tables(cur))
         for name in set(old) - set(tables) - set(VERSIONED):
             if name in existing:
@@ -378,7 +386,7 @@ class DuckLakeStore:
         base = self.bundled
         if not cur.execute("SELECT 1 FROM _base_obs WHERE base = ? LIMIT 1", [base]).fetchone():
             if "observations" in tables:
-                cols = self._parquet_columns(cur, tables["observations"])
+                cols = parquet_columns(cur, tables["observations"])
                 source = "source" if "source" in cols else "NULL"
                 cur.execute(
                     f"INSERT INTO _base_obs SELECT ?, iso3, indicator, year, value, {source} "  # noqa: S608 (fixed text)
@@ -386,7 +394,7 @@ class DuckLakeStore:
                     [base, str(tables["observations"])],
                 )
             if "indicators" in tables:
-                cols = self._parquet_columns(cur, tables["indicators"])
+                cols = parquet_columns(cur, tables["indicators"])
                 names = ", ".join(quote_ident(c) for c in INDICATOR_COLUMNS if c in cols)
                 cur.execute(
                     f"INSERT INTO _base_ind (base, {names}) SELECT ?, {names} FROM read_parquet(?)",  # noqa: S608 (quoted identifiers)
@@ -405,40 +413,17 @@ class DuckLakeStore:
         meta = self._read_meta(cur) or {}
         if meta.get("bundled") == self.bundled:  # another server did it first
             return None, "system", "", None
-        previous = self._current(cur)
-        prev = self._version_row(cur, previous)
+        previous = current_version(cur)
+        prev = version_row(cur, previous)
         self._load_bundled(cur)
         batches = list(prev.batches) if prev else []
-        exists = cur.execute("SELECT 1 FROM _versions WHERE version = ?", [self.bundled]).fetchone()
         self._materialise(cur, self.bundled, batches)
-        if not batches and exists:
-            version = self.bundled
-        elif not batches:
-            version = self._add_version(
-                cur, self.bundled, "bundled", author="system", batches=[], parent=previous
-            )
-        else:
-            seq = self._next_seq(cur)
-            version = self._add_version(
-                cur,
-                _version_id(seq, self.bundled + ",".join(batches)),
-                "rebase",
-                author="system",
-                batches=batches,
-                parent=previous,
-                seq=seq,
-                note=f"published batches carried onto {self.bundled}",
-            )
-        self._log(cur, "system", "bundled", version, previous, "")
+        version = rebased_version(cur, self.bundled, previous, batches)
+        log_event(cur, "system", "bundled", version, previous, "")
         self._set_meta(cur, current=version)
         return None, "system", "bundled tables refreshed", version
 
     # -- bookkeeping (inside a transaction) ------------------------------------------------
-    @staticmethod
-    def _meta_in(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
-        row = cur.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
-        return str(row[0]) if row else None
-
     @staticmethod
     def _set_meta(cur: duckdb.DuckDBPyConnection, **values: str) -> None:
         # Every write changes `_meta` (at least `current`), so two writers always conflict and
@@ -448,84 +433,15 @@ class DuckLakeStore:
             cur.execute("INSERT INTO _meta VALUES (?, ?)", [key, value])
 
     @staticmethod
-    def _current(cur: duckdb.DuckDBPyConnection) -> str:
-        row = cur.execute("SELECT value FROM _meta WHERE key = 'current'").fetchone()
-        if not row:
-            raise StoreError("the shared store has no current version")
-        return str(row[0])
-
-    @staticmethod
-    def _next_seq(cur: duckdb.DuckDBPyConnection) -> int:
-        row = cur.execute("SELECT coalesce(max(seq), 0) + 1 FROM _versions").fetchone()
-        return int(row[0]) if row else 1
-
-    @staticmethod
-    def _version_row(cur: duckdb.DuckDBPyConnection, version: str) -> VersionInfo | None:
-        df = cur.execute("SELECT * FROM _versions WHERE version = ? LIMIT 1", [version]).df()
-        return VersionInfo.from_row(df.iloc[0].to_dict()) if len(df) else None
-
-    def _add_version(
-        self,
-        cur: duckdb.DuckDBPyConnection,
-        version: str,
-        action: str,
-        *,
-        author: str,
-        batches: list[str],
-        parent: str | None = None,
-        seq: int | None = None,
-        **extra: Any,
-    ) -> str:
-        row: dict[str, Any] = {
-            "version": version,
-            "seq": seq if seq is not None else self._next_seq(cur),
-            "created_at": _now(),
-            "author": author,
-            "action": action,
-            "parent": parent,
-            "base": self.bundled,
-            "batches": list(batches),
-            "rows_total": self._count(cur),
-            **extra,
-        }
-        cols = [c for c in VERSION_COLUMNS if c in row]
-        cur.execute(
-            f"INSERT INTO _versions ({', '.join(quote_ident(c) for c in cols)}) "  # noqa: S608 (quoted identifiers)
-            f"VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
-        return version
-
-    @staticmethod
-    def _count(cur: duckdb.DuckDBPyConnection) -> int:
-        row = cur.execute("SELECT count(*) FROM observations").fetchone()
-        return int(row[0]) if row else 0
-
-    @staticmethod
-    def _log(
-        cur: duckdb.DuckDBPyConnection,
-        author: str,
-        action: str,
-        version: str,
-        previous: str | None,
-        note: str,
-    ) -> None:
-        row = cur.execute("SELECT coalesce(max(seq), 0) + 1 FROM _events").fetchone()
-        cur.execute(
-            "INSERT INTO _events VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [int(row[0]) if row else 1, _now(), author, action, version, previous, note],
-        )
-
-    @staticmethod
     def _materialise(
         cur: duckdb.DuckDBPyConnection, base: str, batches: list[str], *, create: bool = False
     ) -> None:
         """Write a version's tables under the public names, in full (creation, rollback, rebase)."""
         params = {"base": base, "batches": list(batches)}
         steps = [
-            ("observations", _OBS_SQL, params),
-            ("indicators", _IND_SQL.format(obs=_OBS_SQL), params),
-            ("framework_overrides", _FW_SQL, {"batches": list(batches)}),
+            ("observations", OBS_SQL, params),
+            ("indicators", IND_SQL.format(obs=OBS_SQL), params),
+            ("framework_overrides", FW_SQL, {"batches": list(batches)}),
         ]
         for name, sql, args in steps:
             if create:
@@ -543,11 +459,6 @@ class DuckLakeStore:
         ).fetchall()
         return [str(r[0]) for r in rows]
 
-    @staticmethod
-    def _parquet_columns(cur: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-        rows = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-        return {str(r[0]) for r in rows}
-
     # -- reading -----------------------------------------------------------------------------
     @property
     def data_version(self) -> str:
@@ -561,7 +472,7 @@ class DuckLakeStore:
             with self.cursor() as cur:
                 row = cur.execute("SELECT id FROM lake.current_snapshot()").fetchone()
                 snap = int(row[0]) if row else -1
-                version = seen[2] if seen is not None and seen[1] == snap else self._current(cur)
+                version = seen[2] if seen is not None and seen[1] == snap else current_version(cur)
         except (duckdb.Error, StoreError) as exc:
             err = exc if isinstance(exc, StoreError) else self._error("data version", exc)
             if seen is None:
@@ -601,9 +512,9 @@ class DuckLakeStore:
             if name not in known:
                 raise StoreError(f"no table named {name!r}; available: {', '.join(known)}")
             order = f" ORDER BY {_SORT[name]}" if name in _SORT else ""
-            if version is None or name not in VERSIONED or version == self._current(cur):
+            if version is None or name not in VERSIONED or version == current_version(cur):
                 return cur.execute(f"SELECT * FROM {quote_ident(name)}{order}").df()  # noqa: S608 (known table, quoted)
-            if self._version_row(cur, version) is None:
+            if version_row(cur, version) is None:
                 raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
             snap = self._snapshot_of(cur, version)
             if snap is None:
@@ -629,7 +540,7 @@ class DuckLakeStore:
         return df
 
     def version_info(self, version: str) -> VersionInfo:
-        info = self._read("reading the version list", lambda c: self._version_row(c, version))
+        info = self._read("reading the version list", lambda c: version_row(c, version))
         if info is None:
             raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
         return info
@@ -658,7 +569,7 @@ class DuckLakeStore:
         def work(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             snaps = []
             for v in (a, b):
-                if self._version_row(cur, v) is None:
+                if version_row(cur, v) is None:
                     raise StoreError(f"no data version {v!r}; see `python -m risk versions`")
                 snap = self._snapshot_of(cur, v)
                 if snap is None:
@@ -697,26 +608,26 @@ class DuckLakeStore:
         force: bool = False,
     ) -> VersionInfo:
         """Publish validated rows as a new current version: one snapshot, all or nothing."""
-        obs = _clean_observations(observations)
-        ind = _clean_frame(indicators, INDICATOR_COLUMNS[:8] + ("open_licence",), "code")
-        fw = _clean_frame(framework, FRAMEWORK_COLUMNS, "code")
+        obs = clean_observations(observations)
+        ind = clean_frame(indicators, INDICATOR_COLUMNS[:8] + ("open_licence",), "code")
+        fw = clean_frame(framework, FRAMEWORK_COLUMNS, "code")
         if obs.empty and ind.empty and fw.empty:
             raise StoreError("nothing to publish: no rows with values")
-        digest = sha256 or _frame_sha(obs)
+        digest = sha256 or frame_sha(obs)
         say = progress or (lambda _stage: None)
         say("waiting for the store")
 
         def work(cur: duckdb.DuckDBPyConnection) -> tuple[str, str, str, str | None]:
             say("writing rows")
-            previous = self._current(cur)
-            prev = self._version_row(cur, previous)
+            previous = current_version(cur)
+            prev = version_row(cur, previous)
             if prev is None:
                 raise StoreError(f"current version {previous!r} is missing from the version list")
             if not force and prev.sha256 == digest:
                 raise StoreError(already_current(digest, previous))
-            seq = self._next_seq(cur)
+            seq = next_seq(cur)
             batch = f"b{seq:05d}-{digest[:8]}"
-            version = _version_id(seq, previous + digest)
+            version = version_id(seq, previous + digest)
             cur.register("_incoming_obs", obs)
             cur.execute("INSERT INTO _batch_obs SELECT ?, * FROM _incoming_obs", [batch])
             replaced_row = cur.execute(
@@ -741,14 +652,14 @@ class DuckLakeStore:
             cur.execute("INSERT INTO observations SELECT * FROM _incoming_obs")
             cur.execute("DELETE FROM indicators")
             cur.execute(
-                f"INSERT INTO indicators {_IND_SQL.format(obs='SELECT * FROM observations')}",  # noqa: S608 (fixed text)
+                f"INSERT INTO indicators {IND_SQL.format(obs='SELECT * FROM observations')}",  # noqa: S608 (fixed text)
                 {"base": prev.base, "batches": batches},
             )
             cur.execute("DELETE FROM framework_overrides")
-            cur.execute(f"INSERT INTO framework_overrides {_FW_SQL}", {"batches": batches})  # noqa: S608 (fixed text)
+            cur.execute(f"INSERT INTO framework_overrides {FW_SQL}", {"batches": batches})  # noqa: S608 (fixed text)
             replaced = int(replaced_row[0]) if replaced_row else 0
             new_codes = set(ind["code"]) | set(obs["indicator"])
-            self._add_version(
+            add_version(
                 cur,
                 version,
                 action,
@@ -765,7 +676,7 @@ class DuckLakeStore:
                 note=note,
                 base=prev.base,
             )
-            self._log(cur, author, action, version, previous, note)
+            log_event(cur, author, action, version, previous, note)
             self._set_meta(cur, current=version)
             for name in ("_incoming_obs", "_incoming_ind", "_incoming_fw"):
                 with suppress(duckdb.Error):
@@ -780,12 +691,12 @@ class DuckLakeStore:
         """Make an older (or newer) version current again; every version stays in the list."""
 
         def work(cur: duckdb.DuckDBPyConnection) -> tuple[VersionInfo, str, str, str | None]:
-            info = self._version_row(cur, version)
+            info = version_row(cur, version)
             if info is None:
                 raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
-            previous = self._current(cur)
+            previous = current_version(cur)
             self._materialise(cur, info.base, list(info.batches))
-            self._log(cur, author, "rollback", version, previous, note)
+            log_event(cur, author, "rollback", version, previous, note)
             self._set_meta(cur, current=version)
             return info, author, note or f"rollback to {version}", version
 
@@ -822,7 +733,7 @@ class DuckLakeStore:
             cur.execute("DELETE FROM saved_records WHERE kind = ? AND key = ?", [kind, key])
             cur.execute(
                 "INSERT INTO saved_records VALUES (?, ?, ?, ?)",
-                [kind, key, body_json, _now()],
+                [kind, key, body_json, now()],
             )
             return None, "app", f"{kind} {key}", None
 
@@ -942,7 +853,7 @@ def migrate_from_embedded(
         ]
         if not order:
             raise StoreError(f"the embedded store at {source} has no versions")
-        info = target._version_row(cur, order[0])
+        info = version_row(cur, order[0])
         assert info is not None
         target._materialise(cur, info.base, list(info.batches), create=True)
         cur.execute("INSERT INTO _meta VALUES ('current', ?)", [order[0]])
@@ -954,7 +865,7 @@ def migrate_from_embedded(
     except duckdb.Error as exc:
         raise StoreError(f"cannot read the embedded store at {source}: {exc}") from exc
     try:
-        current = DuckLakeStore._current(con.cursor().execute(f"USE {src}"))
+        current = current_version(con.cursor().execute(f"USE {src}"))
         say("copying tables")
         order = target._write("migration failed", first)
         for version in [*order[1:], current]:
@@ -963,7 +874,7 @@ def migrate_from_embedded(
             def make_current(
                 cur: duckdb.DuckDBPyConnection, v: str = version
             ) -> tuple[None, str, str, str | None]:
-                info = target._version_row(cur, v)
+                info = version_row(cur, v)
                 assert info is not None
                 target._materialise(cur, info.base, list(info.batches))
                 target._set_meta(cur, current=v)

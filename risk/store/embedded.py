@@ -20,7 +20,6 @@ publishers queue rather than collide."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -30,7 +29,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -40,11 +38,33 @@ from risk.paths import DATASETS_DIR, data_dir
 from risk.schema import (
     FRAMEWORK_COLUMNS,
     INDICATOR_COLUMNS,
-    OBSERVATION_COLUMNS,
-    VERSION_COLUMNS,
     VERSIONED,
 )
 from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
+from risk.store.versions import (
+    DDL,
+    FW_SQL,
+    IND_SQL,
+    OBS_SQL,
+    RECORDS_DDL,
+    VIEWS_DDL,
+    add_version,
+    already_current,
+    bundled_tables,
+    bundled_version,
+    clean_frame,
+    clean_observations,
+    current_version,
+    frame_sha,
+    log_event,
+    meta_in,
+    next_seq,
+    now,
+    parquet_columns,
+    rebased_version,
+    version_id,
+    version_row,
+)
 
 STORE_FILE = "risk.duckdb"
 SCHEMA = "2"  # layout of the internal tables; an older layout is migrated in place (_MIGRATIONS)
@@ -59,96 +79,6 @@ _REBUILD_HINT = (
 # at the same moment can collide ("Unique file handle conflict"), so opening is one at a time.
 _OPEN_LOCK = threading.Lock()
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS _base_obs (
-    base VARCHAR, iso3 VARCHAR, indicator VARCHAR, year INTEGER, value DOUBLE, source VARCHAR);
-CREATE TABLE IF NOT EXISTS _base_ind (
-    base VARCHAR, code VARCHAR, name_en VARCHAR, name_zh VARCHAR, unit VARCHAR, source VARCHAR,
-    licence VARCHAR, description VARCHAR, higher_is VARCHAR, year_min INTEGER, year_max INTEGER,
-    countries INTEGER, "rows" BIGINT, open_licence BOOLEAN);
-CREATE TABLE IF NOT EXISTS _batch_obs (
-    batch VARCHAR, iso3 VARCHAR, indicator VARCHAR, year INTEGER, value DOUBLE, source VARCHAR);
-CREATE TABLE IF NOT EXISTS _batch_ind (
-    batch VARCHAR, code VARCHAR, name_en VARCHAR, name_zh VARCHAR, unit VARCHAR, source VARCHAR,
-    licence VARCHAR, description VARCHAR, higher_is VARCHAR, open_licence BOOLEAN);
-CREATE TABLE IF NOT EXISTS _batch_fw (
-    batch VARCHAR, code VARCHAR, pillar VARCHAR, direction INTEGER, transform VARCHAR,
-    weight DOUBLE, max_age_years INTEGER, min_coverage DOUBLE, absent_is_zero INTEGER,
-    unit VARCHAR, source VARCHAR, name_en VARCHAR, name_zh VARCHAR, rationale_en VARCHAR,
-    rationale_zh VARCHAR);
-CREATE TABLE IF NOT EXISTS _versions (
-    version VARCHAR PRIMARY KEY, seq INTEGER, created_at TIMESTAMP, author VARCHAR,
-    action VARCHAR, file_name VARCHAR, sha256 VARCHAR, rows_in_batch BIGINT, rows_added BIGINT,
-    rows_replaced BIGINT, rows_total BIGINT, indicators_added INTEGER, parent VARCHAR,
-    base VARCHAR, batches VARCHAR[], note VARCHAR);
-CREATE TABLE IF NOT EXISTS _events (
-    seq INTEGER, "at" TIMESTAMP, author VARCHAR, action VARCHAR, version VARCHAR,
-    previous VARCHAR, note VARCHAR);
-"""
-
-# The current-or-pinned overlay: base rows, then each batch in order; the last word wins per key.
-_OBS_SQL = """
-SELECT iso3, indicator, year, value, source FROM (
-    SELECT iso3, indicator, year, value, source, 0 AS prio FROM _base_obs WHERE base = $base
-    UNION ALL
-    SELECT iso3, indicator, year, value, source, list_position($batches, batch) AS prio
-    FROM _batch_obs WHERE list_contains($batches, batch)
-) QUALIFY row_number() OVER (PARTITION BY iso3, indicator, year ORDER BY prio DESC) = 1
-ORDER BY indicator, iso3, year
-"""
-_IND_SQL = """
-WITH ind AS (
-    SELECT * EXCLUDE (base), 0 AS prio FROM _base_ind WHERE base = $base
-    UNION ALL BY NAME
-    SELECT * EXCLUDE (batch), list_position($batches, batch) AS prio
-    FROM _batch_ind WHERE list_contains($batches, batch)
-), latest AS (
-    SELECT * EXCLUDE (prio) FROM ind
-    QUALIFY row_number() OVER (PARTITION BY code ORDER BY prio DESC) = 1
-), stats AS (
-    SELECT indicator, min(year)::INTEGER AS y0, max(year)::INTEGER AS y1,
-           count(DISTINCT iso3)::INTEGER AS n, count(*)::BIGINT AS r
-    FROM ({obs}) GROUP BY indicator
-)
-SELECT code, name_en, name_zh, unit, source, licence, description, higher_is,
-       coalesce(s.y0, l.year_min) AS year_min, coalesce(s.y1, l.year_max) AS year_max,
-       coalesce(s.n, l.countries) AS countries, coalesce(s.r, l."rows") AS "rows",
-       coalesce(l.open_licence, false) AS open_licence
-FROM latest l LEFT JOIN stats s ON s.indicator = l.code
-ORDER BY code
-"""
-_FW_SQL = """
-SELECT * EXCLUDE (batch, prio) FROM (
-    SELECT *, list_position($batches, batch) AS prio FROM _batch_fw
-    WHERE list_contains($batches, batch)
-) QUALIFY row_number() OVER (PARTITION BY code ORDER BY prio DESC) = 1
-ORDER BY code
-"""
-
-
-def bundled_tables(datasets_dir: Path) -> dict[str, Path]:
-    """The Parquet tables in `datasets/`, by table name."""
-    return {p.stem: p for p in sorted(datasets_dir.glob("*.parquet"))}
-
-
-def bundled_version(datasets_dir: Path) -> str:
-    """Data version of the bundled tables: 'bundled-' + the first 12 hex digits of the manifest hash."""
-    manifest = datasets_dir / "manifest.json"
-    if not manifest.exists():
-        raise StoreError(f"{manifest} is missing: run `python -m risk build` first")
-    return "bundled-" + hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
-
-
-_VIEWS_DDL = (
-    "CREATE TABLE IF NOT EXISTS saved_views (id VARCHAR PRIMARY KEY, params VARCHAR NOT NULL)"
-)
-_RECORDS_DDL = (
-    "CREATE TABLE IF NOT EXISTS saved_records (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, "
-    "body VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL, PRIMARY KEY (kind, key))"
-)
-RECORD_COLUMNS = ["kind", "key", "body", "saved_at"]
-
 
 def _is_lock_error(exc: BaseException) -> bool:
     """Another process holds the file for now: worth waiting and trying again."""
@@ -162,11 +92,6 @@ def _is_handle_race(exc: BaseException) -> bool:
 
 
 HANDLE_RACE_S = 2.0  # a race between threads clears at once; longer means something else is wrong
-
-
-def _now() -> datetime:
-    """UTC time without a zone (stored as TIMESTAMP; every time in the store is UTC)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class DuckDBStore:
@@ -301,7 +226,7 @@ class DuckDBStore:
                 try:
                     for step in range(int(schema), int(SCHEMA)):
                         _MIGRATIONS[str(step)](self, con)
-                    if self._meta_in(con, "bundled") != self.bundled:
+                    if meta_in(con, "bundled") != self.bundled:
                         self._rebase(con)
                     con.execute("COMMIT")
                 except BaseException:
@@ -337,15 +262,10 @@ class DuckDBStore:
             return None
         return self._read_meta().get(key)
 
-    @staticmethod
-    def _meta_in(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-        row = con.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
-        return str(row[0]) if row else None
-
     def backup(self, label: str = "manual") -> Path:
         """Copy the store file beside itself (`<name>.bak-<time>-<label>`), keeping the newest
         BACKUPS_KEPT copies; taken before every upgrade, while no other process can write."""
-        stamp = _now().strftime("%Y%m%dT%H%M%S%f")
+        stamp = now().strftime("%Y%m%dT%H%M%S%f")
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)[:60]
         target = self.path.with_name(f"{self.path.name}.bak-{stamp}-{safe}")
         with self._connection() as con:
@@ -375,7 +295,7 @@ class DuckDBStore:
         base = self.bundled
         if not con.execute("SELECT 1 FROM _base_obs WHERE base = ? LIMIT 1", [base]).fetchone():
             if "observations" in tables:
-                cols = self._parquet_columns(con, tables["observations"])
+                cols = parquet_columns(con, tables["observations"])
                 source = "source" if "source" in cols else "NULL"
                 con.execute(
                     f"INSERT INTO _base_obs SELECT ?, iso3, indicator, year, value, {source} "  # noqa: S608 (fixed text)
@@ -383,7 +303,7 @@ class DuckDBStore:
                     [base, str(tables["observations"])],
                 )
             if "indicators" in tables:
-                cols = self._parquet_columns(con, tables["indicators"])
+                cols = parquet_columns(con, tables["indicators"])
                 picked = [c for c in INDICATOR_COLUMNS if c in cols]
                 names = ", ".join(quote_ident(c) for c in picked)
                 con.execute(
@@ -406,17 +326,12 @@ class DuckDBStore:
             for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
         }:
             return set()
-        recorded = self._meta_in(con, "bundled_tables")
+        recorded = meta_in(con, "bundled_tables")
         if recorded:
             return set(json.loads(recorded))
-        manifest = json.loads(self._meta_in(con, "manifest") or "{}")
+        manifest = json.loads(meta_in(con, "manifest") or "{}")
         listed = manifest.get("tables", {}) if isinstance(manifest, dict) else {}
         return {Path(str(n)).stem for n in listed}
-
-    @staticmethod
-    def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-        rows = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-        return {str(r[0]) for r in rows}
 
     @staticmethod
     def _public_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -438,13 +353,13 @@ class DuckDBStore:
             stale.unlink(missing_ok=True)
         con = duckdb.connect(str(tmp), config=CONFIG)
         try:
-            con.execute(_DDL)
+            con.execute(DDL)
             self._load_bundled(con)
             self._materialise(con, self.bundled, [])
-            self._add_version(
-                con, self.bundled, "bundled", author="system", batches=[], **self._totals(con)
+            add_version(
+                con, self.bundled, "bundled", base=self.bundled, author="system", batches=[]
             )
-            self._log(con, "system", "bundled", self.bundled, None, "")
+            log_event(con, "system", "bundled", self.bundled, None, "")
             self._set_meta(con, schema=SCHEMA, current=self.bundled)
             con.execute("CHECKPOINT")
         finally:
@@ -455,120 +370,27 @@ class DuckDBStore:
     def _rebase(self, con: duckdb.DuckDBPyConnection) -> None:
         """New bundled tables: published batches carry over onto the new base (inside the
         caller's transaction); saved views and other user tables are untouched."""
-        previous = self._current(con)
-        prev = self._version_row(con, previous)
+        previous = current_version(con, _REBUILD_HINT)
+        prev = version_row(con, previous)
         self._load_bundled(con)
         batches = list(prev.batches) if prev else []
-        exists = con.execute("SELECT 1 FROM _versions WHERE version = ?", [self.bundled]).fetchone()
-        if not batches and exists:
-            version = self.bundled
-        elif not batches:
-            self._materialise(con, self.bundled, batches)
-            version = self._add_version(
-                con,
-                self.bundled,
-                "bundled",
-                author="system",
-                batches=[],
-                parent=previous,
-                **self._totals(con),
-            )
-        else:
-            seq = self._next_seq(con)
-            version = self._add_version(
-                con,
-                _version_id(seq, self.bundled + ",".join(batches)),
-                "rebase",
-                author="system",
-                batches=batches,
-                parent=previous,
-                seq=seq,
-                note=f"published batches carried onto {self.bundled}",
-            )
         self._materialise(con, self.bundled, batches)
-        self._log(con, "system", "bundled", version, previous, "")
+        version = rebased_version(con, self.bundled, previous, batches)
+        log_event(con, "system", "bundled", version, previous, "")
         self._set_meta(con, current=version)
 
     # -- version bookkeeping ---------------------------------------------------------
     @staticmethod
-    def _current(con: duckdb.DuckDBPyConnection) -> str:
-        row = con.execute("SELECT value FROM _meta WHERE key = 'current'").fetchone()
-        if not row:
-            raise StoreError(f"the store has no current version. {_REBUILD_HINT}")
-        return str(row[0])
-
-    @staticmethod
-    def _next_seq(con: duckdb.DuckDBPyConnection) -> int:
-        row = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM _versions").fetchone()
-        return int(row[0]) if row else 1
-
-    @staticmethod
-    def _version_row(con: duckdb.DuckDBPyConnection, version: str) -> VersionInfo | None:
-        df = con.execute("SELECT * FROM _versions WHERE version = ?", [version]).df()
-        return VersionInfo.from_row(df.iloc[0].to_dict()) if len(df) else None
-
-    def _add_version(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        version: str,
-        action: str,
-        *,
-        author: str,
-        batches: Sequence[str],
-        parent: str | None = None,
-        seq: int | None = None,
-        **extra: Any,
-    ) -> str:
-        row = {
-            "version": version,
-            "seq": seq if seq is not None else self._next_seq(con),
-            "created_at": _now(),
-            "author": author,
-            "action": action,
-            "parent": parent,
-            "base": self.bundled,
-            "batches": list(batches),
-            **extra,
-        }
-        cols = [c for c in VERSION_COLUMNS if c in row]
-        placeholders = ", ".join("?" for _ in cols)
-        con.execute(
-            f"INSERT INTO _versions ({', '.join(quote_ident(c) for c in cols)}) VALUES ({placeholders})",  # noqa: S608 (quoted identifiers)
-            [row[c] for c in cols],
-        )
-        return version
-
-    @staticmethod
-    def _totals(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        row = con.execute("SELECT count(*) FROM observations").fetchone()
-        return {"rows_total": int(row[0]) if row else 0}
-
-    @staticmethod
-    def _log(
-        con: duckdb.DuckDBPyConnection,
-        author: str,
-        action: str,
-        version: str,
-        previous: str | None,
-        note: str,
-    ) -> None:
-        row = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM _events").fetchone()
-        con.execute(
-            "INSERT INTO _events VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [int(row[0]) if row else 1, _now(), author, action, version, previous, note],
-        )
-
-    @staticmethod
     def _materialise(con: duckdb.DuckDBPyConnection, base: str, batches: Sequence[str]) -> None:
         """Write a version's tables under the public names (inside the caller's transaction)."""
         params = {"base": base, "batches": list(batches)}
-        con.execute(f"CREATE OR REPLACE TABLE observations AS {_OBS_SQL}", params)  # noqa: S608 (fixed text)
+        con.execute(f"CREATE OR REPLACE TABLE observations AS {OBS_SQL}", params)  # noqa: S608 (fixed text)
         con.execute(
-            f"CREATE OR REPLACE TABLE indicators AS {_IND_SQL.format(obs=_OBS_SQL)}",  # noqa: S608 (fixed text)
+            f"CREATE OR REPLACE TABLE indicators AS {IND_SQL.format(obs=OBS_SQL)}",  # noqa: S608 (fixed text)
             params,
         )
         con.execute(
-            f"CREATE OR REPLACE TABLE framework_overrides AS {_FW_SQL}",  # noqa: S608 (fixed text)
+            f"CREATE OR REPLACE TABLE framework_overrides AS {FW_SQL}",  # noqa: S608 (fixed text)
             {"batches": list(batches)},
         )
 
@@ -591,7 +413,7 @@ class DuckDBStore:
         if cached is not None and cached[0] == stat:
             return cached[1]
         with self.cursor() as cur:
-            version = self._current(cur)
+            version = current_version(cur, _REBUILD_HINT)
         self._version_cache = (stat, version)
         return version
 
@@ -603,7 +425,7 @@ class DuckDBStore:
 
     def version_info(self, version: str) -> VersionInfo:
         with self.cursor() as cur:
-            info = self._version_row(cur, version)
+            info = version_row(cur, version)
         if info is None:
             raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
         return info
@@ -644,17 +466,21 @@ class DuckDBStore:
             known = self._public_tables(cur)
             if name not in known:
                 raise StoreError(f"no table named {name!r}; available: {', '.join(known)}")
-            if version is None or name not in VERSIONED or version == self._current(cur):
+            if (
+                version is None
+                or name not in VERSIONED
+                or version == current_version(cur, _REBUILD_HINT)
+            ):
                 return cur.execute(f"SELECT * FROM {quote_ident(name)}").df()  # noqa: S608 (known table, quoted)
-            info = self._version_row(cur, version)
+            info = version_row(cur, version)
             if info is None:
                 raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
             params = {"base": info.base, "batches": list(info.batches)}
             if name == "observations":
-                return cur.execute(_OBS_SQL, params).df()
+                return cur.execute(OBS_SQL, params).df()
             if name == "indicators":
-                return cur.execute(_IND_SQL.format(obs=_OBS_SQL), params).df()
-            return cur.execute(_FW_SQL, {"batches": list(info.batches)}).df()
+                return cur.execute(IND_SQL.format(obs=OBS_SQL), params).df()
+            return cur.execute(FW_SQL, {"batches": list(info.batches)}).df()
 
     def at(self, version: str | None) -> PinnedStore:
         """A read-only view of one version, usable wherever a `Store` is (e.g. by the scorer)."""
@@ -677,8 +503,8 @@ class DuckDBStore:
         """Observations that differ between versions a and b: added, removed or changed."""
         ia, ib = self.version_info(a), self.version_info(b)
         sql = f"""
-            WITH a AS ({_OBS_SQL.replace("$base", "$base_a").replace("$batches", "$batches_a")}),
-                 b AS ({_OBS_SQL.replace("$base", "$base_b").replace("$batches", "$batches_b")})
+            WITH a AS ({OBS_SQL.replace("$base", "$base_a").replace("$batches", "$batches_a")}),
+                 b AS ({OBS_SQL.replace("$base", "$base_b").replace("$batches", "$batches_b")})
             SELECT coalesce(a.iso3, b.iso3) AS iso3, coalesce(a.indicator, b.indicator) AS indicator,
                    coalesce(a.year, b.year) AS year, a.value AS value_a, b.value AS value_b,
                    CASE WHEN a.iso3 IS NULL THEN 'added' WHEN b.iso3 IS NULL THEN 'removed'
@@ -721,25 +547,25 @@ class DuckDBStore:
         file (sha256) as the current version's is refused unless `force`: a second click, not a
         new version.
         """
-        obs = _clean_observations(observations)
-        ind = _clean_frame(indicators, INDICATOR_COLUMNS[:8] + ("open_licence",), "code")
-        fw = _clean_frame(framework, FRAMEWORK_COLUMNS, "code")
+        obs = clean_observations(observations)
+        ind = clean_frame(indicators, INDICATOR_COLUMNS[:8] + ("open_licence",), "code")
+        fw = clean_frame(framework, FRAMEWORK_COLUMNS, "code")
         if obs.empty and ind.empty and fw.empty:
             raise StoreError("nothing to publish: no rows with values")
         say = progress or (lambda _stage: None)
         say("waiting for the store")
         with self._transaction() as con:
             say("writing rows")
-            previous = self._current(con)
-            prev = self._version_row(con, previous)
+            previous = current_version(con, _REBUILD_HINT)
+            prev = version_row(con, previous)
             if prev is None:
                 raise StoreError(f"current version {previous!r} is missing from the version list")
-            digest = sha256 or _frame_sha(obs)
+            digest = sha256 or frame_sha(obs)
             if not force and prev.sha256 == digest:
                 raise StoreError(already_current(digest, previous))
-            seq = self._next_seq(con)
+            seq = next_seq(con)
             batch = f"b{seq:05d}-{digest[:8]}"
-            version = _version_id(seq, previous + digest)
+            version = version_id(seq, previous + digest)
             con.register("_incoming_obs", obs)
             con.execute("INSERT INTO _batch_obs SELECT ?, * FROM _incoming_obs", [batch])
             replaced_row = con.execute(
@@ -764,7 +590,7 @@ class DuckDBStore:
             total_row = con.execute("SELECT count(*) FROM observations").fetchone()
             replaced = int(replaced_row[0]) if replaced_row else 0
             new_codes = set(ind["code"]) | set(obs["indicator"])
-            self._add_version(
+            add_version(
                 con,
                 version,
                 action,
@@ -784,7 +610,7 @@ class DuckDBStore:
                 # process may have rebased meanwhile).
                 base=prev.base,
             )
-            self._log(con, author, action, version, previous, note)
+            log_event(con, author, action, version, previous, note)
             self._set_meta(con, current=version)
             say("committing")
         say("done")
@@ -793,12 +619,12 @@ class DuckDBStore:
     def rollback(self, version: str, *, author: str, note: str = "") -> VersionInfo:
         """Make an older (or newer) version current again; every version stays in the list."""
         with self._transaction() as con:
-            info = self._version_row(con, version)
+            info = version_row(con, version)
             if info is None:
                 raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
-            previous = self._current(con)
+            previous = current_version(con, _REBUILD_HINT)
             self._materialise(con, info.base, info.batches)
-            self._log(con, author, "rollback", version, previous, note)
+            log_event(con, author, "rollback", version, previous, note)
             self._set_meta(con, current=version)
         return info
 
@@ -806,7 +632,7 @@ class DuckDBStore:
     def put_view(self, vid: str, params_json: str) -> None:
         """Keep a view's query parameters (JSON) under a short id; an existing id is kept as is."""
         with self.cursor() as cur:
-            cur.execute(_VIEWS_DDL)
+            cur.execute(VIEWS_DDL)
             cur.execute(
                 "INSERT INTO saved_views VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
                 [vid, params_json],
@@ -815,7 +641,7 @@ class DuckDBStore:
     def get_view(self, vid: str) -> str | None:
         """The query parameters (JSON) saved under a short id, or None."""
         with self.cursor() as cur:
-            cur.execute(_VIEWS_DDL)
+            cur.execute(VIEWS_DDL)
             row = cur.execute("SELECT params FROM saved_views WHERE id = ?", [vid]).fetchone()
         return None if row is None else str(row[0])
 
@@ -823,17 +649,17 @@ class DuckDBStore:
     def put_record(self, kind: str, key: str, body_json: str) -> None:
         """Keep a JSON body under (kind, key), replacing an earlier one."""
         with self.cursor() as cur:
-            cur.execute(_RECORDS_DDL)
+            cur.execute(RECORDS_DDL)
             cur.execute(
                 "INSERT INTO saved_records VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) "
                 "DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at",
-                [kind, key, body_json, _now()],
+                [kind, key, body_json, now()],
             )
 
     def get_record(self, kind: str, key: str) -> str | None:
         """The JSON body kept under (kind, key), or None."""
         with self.cursor() as cur:
-            cur.execute(_RECORDS_DDL)
+            cur.execute(RECORDS_DDL)
             row = cur.execute(
                 "SELECT body FROM saved_records WHERE kind = ? AND key = ?", [kind, key]
             ).fetchone()
@@ -842,7 +668,7 @@ class DuckDBStore:
     def records(self, kind: str) -> pd.DataFrame:
         """Every record of one kind (kind, key, body, saved_at), newest first."""
         with self.cursor() as cur:
-            cur.execute(_RECORDS_DDL)
+            cur.execute(RECORDS_DDL)
             return cur.execute(
                 "SELECT * FROM saved_records WHERE kind = ? ORDER BY saved_at DESC, key", [kind]
             ).df()
@@ -850,7 +676,7 @@ class DuckDBStore:
     def delete_record(self, kind: str, key: str) -> None:
         """Forget the record under (kind, key); nothing happens if there is none."""
         with self.cursor() as cur:
-            cur.execute(_RECORDS_DDL)
+            cur.execute(RECORDS_DDL)
             cur.execute("DELETE FROM saved_records WHERE kind = ? AND key = ?", [kind, key])
 
     def close(self) -> None:
@@ -877,14 +703,12 @@ def _layout_of(meta: dict[str, str], path: Path) -> str:
 def _migrate_1(store: DuckDBStore, con: duckdb.DuckDBPyConnection) -> None:
     """Layout 1 (bundled tables only, no versions) -> 2: add the version tables, record the
     bundled tables as the first version; saved views and other user tables are kept."""
-    con.execute(_DDL)
+    con.execute(DDL)
     store._load_bundled(con)
     store._materialise(con, store.bundled, [])
     if not con.execute("SELECT 1 FROM _versions WHERE version = ?", [store.bundled]).fetchone():
-        store._add_version(
-            con, store.bundled, "bundled", author="system", batches=[], **store._totals(con)
-        )
-    store._log(con, "system", "migrate", store.bundled, None, "layout 1 -> 2")
+        add_version(con, store.bundled, "bundled", base=store.bundled, author="system", batches=[])
+    log_event(con, "system", "migrate", store.bundled, None, "layout 1 -> 2")
     con.execute("DELETE FROM _meta WHERE key = 'data_version'")
     store._set_meta(con, schema="2", current=store.bundled)
 
@@ -916,65 +740,6 @@ class PinnedStore:
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Queries run on the current tables: use `table()` for version-exact reads."""
         return self._store.query(sql, params)
-
-
-def already_current(digest: str, version: str) -> str:
-    """Why a publish of the current version's own file was refused."""
-    return (
-        f"this file (sha256 {digest[:12]}…) is already the current version {version}; nothing "
-        "was published"
-    )
-
-
-def _version_id(seq: int, salt: str) -> str:
-    return f"v{seq:04d}-{hashlib.sha256(salt.encode()).hexdigest()[:8]}"
-
-
-def _frame_sha(df: pd.DataFrame) -> str:
-    hashed = pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()
-    return hashlib.sha256(hashed).hexdigest()
-
-
-def _clean_observations(df: pd.DataFrame) -> pd.DataFrame:
-    """Check and normalise rows to publish: exact columns, types, finite values, unique keys."""
-    missing = [c for c in OBSERVATION_COLUMNS[:4] if c not in df.columns]
-    if missing:
-        raise StoreError(f"observations to publish lack columns {missing}")
-    out = pd.DataFrame(
-        {
-            "iso3": df["iso3"].astype("string"),
-            "indicator": df["indicator"].astype("string"),
-            "year": pd.to_numeric(df["year"], errors="coerce"),
-            "value": pd.to_numeric(df["value"], errors="coerce").astype("float64"),
-            "source": (df["source"] if "source" in df.columns else pd.Series("", index=df.index))
-            .astype("string")
-            .fillna(""),
-        }
-    )
-    bad = out[out[["iso3", "indicator", "year", "value"]].isna().any(axis=1)]
-    if not bad.empty:
-        raise StoreError(
-            "observations to publish have empty keys or values",
-            rows=bad.head(10).astype(object).to_dict("records"),
-        )
-    out["year"] = out["year"].astype("int32")
-    dup = out[out.duplicated(["iso3", "indicator", "year"], keep=False)]
-    if not dup.empty:
-        raise StoreError(
-            "observations to publish repeat a (iso3, indicator, year) key",
-            rows=dup.head(10).astype(object).to_dict("records"),
-        )
-    return out.reset_index(drop=True)
-
-
-def _clean_frame(df: pd.DataFrame | None, columns: Sequence[str], key: str) -> pd.DataFrame:
-    """Select `columns` (missing ones empty) from an optional frame; one row per `key`."""
-    if df is None or df.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    out = pd.DataFrame({c: df[c] if c in df.columns else None for c in columns})
-    if out[key].isna().any() or out[key].duplicated().any():
-        raise StoreError(f"rows to publish need a unique, non-empty {key}")
-    return out.reset_index(drop=True)
 
 
 _STORES: dict[tuple[str, str], DuckDBStore] = {}
