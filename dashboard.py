@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from risk.i18n import t
-from ui import state
+from ui import state, watchlists
 from ui.widget_text import localise_widgets
 
 state.init()
@@ -18,6 +18,7 @@ PAGES = [
     ("app_pages/profile.py", "nav.profile", ":material/description:", "profile"),
     ("app_pages/compare.py", "nav.compare", ":material/compare_arrows:", "compare"),
     ("app_pages/scenarios.py", "nav.scenarios", ":material/alt_route:", "scenarios"),
+    ("app_pages/watchlists.py", "nav.watchlists", ":material/bookmarks:", "watchlists"),
     ("app_pages/data.py", "nav.data", ":material/database:", "data"),
     ("app_pages/methodology.py", "nav.methodology", ":material/functions:", "methodology"),
 ]
@@ -27,5 +28,6 @@ pages = [
     if (Path(__file__).parent / file).exists()
 ]
 nav = st.navigation(pages)
+watchlists.follow_link(nav)
 state.sidebar_footer()
 nav.run()

@@ -32,6 +32,7 @@ from risk.present.top import top_markets, top_markets_html
 from risk.share import save_view
 from risk.text import md_text
 from ui import cache, state, view
+from ui.watchlists import save_control as save_watchlist
 
 MAP_HEIGHT = 440
 FULL_TABLE_ANCHOR = "ranking"
@@ -204,6 +205,7 @@ with st.expander(t("overview.share", lang)):
     if st.button(t("overview.save_view", lang), key="save_view"):
         vid = save_view(store, query)
         st.code(f"{base}?view={vid}", language=None)
+save_watchlist(store, current, ranked, shown, lang)
 
 # -- downloads -------------------------------------------------------------------------------
 with st.expander(t("export.title", lang)):

@@ -26,6 +26,7 @@ from risk.spec import ScoreSpec
 from risk.text import md_text
 from ui import cache, state, view
 from ui.scenario_controls import ScenarioChoices
+from ui.watchlists import start_control as start_from_watchlist
 
 lang = state.lang()
 version = cache.store().data_version
@@ -101,6 +102,7 @@ with st.expander(t("sc.table", lang), expanded=not current.scenarios):
 st.header(t("sc.alloc.heading", lang))
 st.caption(t("sc.alloc.intro", lang))
 ranked = top_eligible(table, len(table))
+start_from_watchlist(lang, choices.iso_options)
 choices.allocation_controls(ranked)
 current = view_from_widgets(ss)
 shortlist = current.shortlist or tuple(ranked[: current.top_n])
