@@ -29,6 +29,7 @@ from risk.present.pack import MIME as PACK_MIME
 from risk.present.pack import pack_file_name
 from risk.present.pack_file import pack_bytes
 from risk.present.top import top_markets, top_markets_html
+from risk.scoring.result import ranked_count
 from risk.share import save_view
 from risk.text import md_text
 from ui import cache, state, view
@@ -158,7 +159,7 @@ st.caption(
         "overview.summary",
         lang,
         n=len(shown),
-        total=int(ranked["eligible"].sum()),
+        total=ranked_count(ranked),
         version=version,
     )
 )

@@ -26,7 +26,7 @@ from risk.i18n import INDICATOR, label_or, name_column, t, unit_label
 from risk.ingest.sources import SOURCES
 from risk.scoring.derived import partnerships_in_force
 from risk.scoring.explain import explain
-from risk.scoring.result import ScoreResult
+from risk.scoring.result import ScoreResult, ranked_count
 from risk.store.protocol import Store
 from risk.text import cell_text, fmt_number, safe_link, to_float
 
@@ -479,7 +479,7 @@ def build_profile(
     country: dict[str, Any] = crow.iloc[0].to_dict() if not crow.empty else {}
     as_of = date.fromisoformat(result.spec.as_of)
     blocs = bloc_rows(tables.get("blocs"), code)
-    ranked = int(table["rank"].notna().sum())
+    ranked = ranked_count(result.table)
     return Profile(
         iso3=code,
         name_en=str(row["name_en"]),

@@ -51,6 +51,12 @@ class ScoreResult:
         )
 
 
+def ranked_count(table: pd.DataFrame) -> int:
+    """How many countries are ranked: eligible and with enough data. This is the one count of
+    exportable countries, shown beside every rank ("9 / 172") and in the overview's summary."""
+    return int(table["rank"].notna().sum())
+
+
 def result_table(result: ScoreResult, columns: tuple[str, ...] = RESULT_COLUMNS) -> pd.DataFrame:
     """The per-country table in rank order (ranked first, then the rest by score)."""
     t = result.table.sort_values(["rank", "score"], ascending=[True, False], na_position="last")
