@@ -15,6 +15,11 @@ from risk.present.data import (
     movers_table,
     versions_table,
 )
+from risk.upload.federal_register import (
+    FederalRegisterResult,
+    federal_register_message,
+    refresh_federal_register,
+)
 from risk.upload.publish import publish_report
 from risk.upload.read import ENCODINGS, UPLOAD_TYPES, sha256_bytes
 from risk.upload.refresh import RefreshResult, refresh_message, refresh_worldbank
@@ -221,4 +226,14 @@ with refresh_tab:
             except RiskError as exc:
                 outcome = exc
         ok, message = refresh_message(outcome, lang)
+        (st.success if ok else st.warning)(message)
+    st.subheader(t("refresh.federal_register.header", lang))
+    st.caption(t("refresh.federal_register.help", lang))
+    if editor and st.button(t("refresh.federal_register.button", lang), key="data_refresh_fr"):
+        with st.spinner(t("refresh.federal_register.button", lang)):
+            try:
+                rules: FederalRegisterResult | RiskError = refresh_federal_register(store)
+            except RiskError as exc:
+                rules = exc
+        ok, message = federal_register_message(rules, lang)
         (st.success if ok else st.warning)(message)

@@ -25,6 +25,11 @@ from risk.upload.comtrade import (
     parse_years,
     refresh_comtrade,
 )
+from risk.upload.federal_register import (
+    federal_register_message,
+    parse_day,
+    refresh_federal_register,
+)
 from risk.upload.layouts import UploadOptions
 from risk.upload.matching import reference_from_store
 from risk.upload.metadata import read_metadata
@@ -81,15 +86,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_diff)
 
     p = sub.add_parser("refresh", help="refresh a live source and publish what changed")
-    p.add_argument("source", choices=["worldbank", "comtrade"])
+    p.add_argument("source", choices=["worldbank", "comtrade", "federal-register"])
     p.add_argument("--indicators", help="World Bank codes, comma-separated (default: all WDI)")
     p.add_argument(
         "--years", help="comtrade: years, e.g. 2020-2024 or 2021,2023 (default: last 5 complete)"
     )
+    p.add_argument(
+        "--since",
+        help="federal-register: first publication date, YYYY-MM-DD (default: 2 years ago)",
+    )
+    p.add_argument("--until", help="federal-register: last publication date (default: today)")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--no-cache", action="store_true", help="ignore cached answers")
     p.add_argument("--author", default=None)
-    p.add_argument("--lang", default="en", help="comtrade: language of messages, en or zh-TW")
+    p.add_argument(
+        "--lang", default="en", help="comtrade, federal-register: language of messages, en or zh-TW"
+    )
     p.set_defaults(func=_refresh)
 
 
@@ -187,6 +199,8 @@ def _refresh(args: argparse.Namespace) -> int:
 
     if args.source == "comtrade":
         return _refresh_comtrade(args)
+    if args.source == "federal-register":
+        return _refresh_federal_register(args)
     codes = [c for c in (args.indicators or "").split(",") if c.strip()] or None
     try:
         result = refresh_worldbank(
@@ -231,4 +245,17 @@ def _refresh_comtrade(args: argparse.Namespace) -> int:
         print(comtrade_message(exc, lang)[1], file=sys.stderr)
         return EXIT_OFFLINE
     print(comtrade_message(result, lang)[1])
+    return 0
+
+
+def _refresh_federal_register(args: argparse.Namespace) -> int:
+    """BIS documents from the Federal Register: exit 0 when done, EXIT_OFFLINE when unreachable."""
+    lang = normalise_lang(args.lang)
+    since, until = parse_day(args.since), parse_day(args.until)
+    try:
+        result = refresh_federal_register(open_store(), since, until, dry_run=args.dry_run)
+    except RefreshError as exc:
+        print(federal_register_message(exc, lang)[1], file=sys.stderr)
+        return EXIT_OFFLINE
+    print(federal_register_message(result, lang)[1])
     return 0

@@ -32,14 +32,13 @@ import pandas as pd
 from risk.i18n import label_or, t
 from risk.store.protocol import ReadStore
 from risk.text import cell_text, safe_link
+from risk.upload.federal_register import RECORD_KIND, document_url
 
 EVENT_COLUMNS: tuple[str, ...] = ("date", "kind", "iso3", "title", "source_url")
 EXPORT_CONTROL = "export_control"
 US_AGREEMENT = "us_agreement"
 BIS_RULE = "bis_rule"
 KINDS: tuple[str, ...] = (EXPORT_CONTROL, US_AGREEMENT, BIS_RULE)
-RECORD_KIND = "bis_rule"  # saved-record kind of fetched Federal Register documents
-FEDERAL_REGISTER_DOCUMENT_URL = "https://www.federalregister.gov/d/{number}"
 
 _REPO_FILE = re.compile(r"^([\w.-]+/[\w.-]+)@([0-9a-fA-F]{7,40}):(\S+)")
 
@@ -184,9 +183,7 @@ def rule_events(records: pd.DataFrame) -> Iterator[dict[str, Any]]:
         if day is None:
             continue
         number = cell_text(doc.get("document_number")).strip()
-        link = safe_link(doc.get("html_url")) or (
-            FEDERAL_REGISTER_DOCUMENT_URL.format(number=number) if number else ""
-        )
+        link = safe_link(doc.get("html_url")) or (document_url(number) if number else "")
         countries = doc.get("countries") or []
         codes = sorted({str(c) for c in countries}) if isinstance(countries, list) else []
         for code in codes or [""]:

@@ -34,12 +34,24 @@ class Reference:
         return set(self.indicators["code"].astype(str)) if len(self.indicators) else set()
 
 
-def reference_from_store(store: ReadStore) -> Reference:
-    """A Reference over the store's current version."""
+def _country_names(store: ReadStore) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(countries, every known name variant) of the store's current version."""
     countries = store.table("countries")
     names = store.table("country_names") if "country_names" in store.tables() else None
     if names is None:
         names = pd.DataFrame({"iso3": countries["iso3"], "name": countries["name_en"]})
+    return countries, names
+
+
+def country_matcher(store: ReadStore) -> CountryMatcher:
+    """The country matcher over the store's countries and their name variants."""
+    countries, names = _country_names(store)
+    return CountryMatcher(names, countries["iso3"])
+
+
+def reference_from_store(store: ReadStore) -> Reference:
+    """A Reference over the store's current version."""
+    countries, names = _country_names(store)
     matcher = CountryMatcher(names, countries["iso3"])
     stats = store.query(
         "SELECT indicator, count(*) AS n, median(value) AS median, quantile_cont(value, 0.01) AS q01,"
