@@ -45,7 +45,7 @@ st.multiselect(
     t("compare.choose", lang, n=MAX_COMPARE),
     options,
     key="compare_set",
-    format_func=lambda c: f"{names.get(c, c)} ({c})",
+    format_func=lambda c: scored.labels.get(c, f"{names.get(c, c)} ({c})"),
     max_selections=MAX_COMPARE,
     placeholder=t("common.choose", lang),
     on_change=_pick,

@@ -61,7 +61,7 @@ st.selectbox(
     t("profile.choose", lang),
     options,
     key="profile_country",
-    format_func=lambda c: f"{names.get(c, c)} ({c})",
+    format_func=lambda c: scored.labels.get(c, f"{names.get(c, c)} ({c})"),
     placeholder=t("profile.choose_placeholder", lang),
     on_change=_pick,
 )

@@ -58,7 +58,7 @@ for w in warnings:
     st.warning(t("sc.link_warning", lang, detail=md_text(w)))
 
 # -- scenarios -------------------------------------------------------------------------------
-choices = ScenarioChoices(countries, names, lang)
+choices = ScenarioChoices(countries, names, lang, cache.picker_labels(version, lang))
 choices.scenario_controls()
 current = view_from_widgets(ss)
 sc_text = scenarios_text(current.scenarios)

@@ -13,6 +13,7 @@ import streamlit as st
 from risk.errors import StoreError
 from risk.geo import load_geometry
 from risk.paths import DATASETS_DIR
+from risk.present.picker import country_labels, traditional_names
 from risk.scenarios.kinds import parse_scenarios
 from risk.scenarios.runs import run
 from risk.scenarios.shortlist import AllocationInputs, allocation_inputs
@@ -158,6 +159,14 @@ def diff(a: str, b: str) -> pd.DataFrame:
 def movers(_report: UploadReport, sha: str, meta_json: str, version: str) -> pd.DataFrame:
     """Who would move, and by how much, if the upload were published."""
     return preview_movers(store(), _report.observations, framework_rows(_report.metadata))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def picker_labels(data_version: str, lang: str) -> dict[str, str]:
+    """ISO3 -> the label a country picker shows and filters on (both names, the Traditional
+    Chinese names in common use and the code), for every country of a data version."""
+    names = table("country_names", data_version) if "country_names" in store().tables() else None
+    return country_labels(table("countries", data_version), lang, traditional_names(names))
 
 
 @st.cache_resource(show_spinner=False)

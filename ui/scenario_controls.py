@@ -18,9 +18,16 @@ NO_OP = {"shift": 0.0, "factor": 1.0}
 class ScenarioChoices:
     """Options and labels for the scenario targets (all, a region, a bloc or a country)."""
 
-    def __init__(self, countries: pd.DataFrame, names: dict[str, str], lang: str):
+    def __init__(
+        self,
+        countries: pd.DataFrame,
+        names: dict[str, str],
+        lang: str,
+        picker: dict[str, str] | None = None,
+    ):
         self.lang = lang
         self.names = names
+        self.picker = picker or {}  # iso3 -> picker label (names in both languages and the code)
         self.blocs = [c.removeprefix("bloc_") for c in countries.columns if c.startswith("bloc_")]
         self.regions = sorted(countries["region"].dropna().unique())
         self.iso_options = list(countries.loc[countries["sovereign"], "iso3"])
@@ -33,6 +40,10 @@ class ScenarioChoices:
         if x in self.blocs:
             return t(f"bloc.{x}", self.lang)
         return f"{self.names.get(x, x)} ({x})"
+
+    def pick_label(self, x: str) -> str:
+        """An option of a picker: a country by every name people type for it and its code."""
+        return self.picker.get(x) or self.label(x)
 
     def scenario_controls(self) -> None:
         """The scenario picker, then a box of parameters for each chosen scenario."""
@@ -56,7 +67,7 @@ class ScenarioChoices:
                         text,
                         self.iso_options,
                         key=key,
-                        format_func=self.label,
+                        format_func=self.pick_label,
                         placeholder=t("common.choose", lang),
                     )
                 elif p.name == "target":
@@ -64,7 +75,7 @@ class ScenarioChoices:
                     known = ["all", *self.regions, *self.blocs, *self.iso_options]
                     extra = [] if ss[key] in known else [ss[key]]
                     options = ["all", *self.regions, *self.blocs, *extra, *self.iso_options]
-                    col.selectbox(text, options, key=key, format_func=self.label)
+                    col.selectbox(text, options, key=key, format_func=self.pick_label)
                 else:
                     default = p.default if p.default is not None else NO_OP[p.name]
                     ss.setdefault(key, float(default))
@@ -80,7 +91,7 @@ class ScenarioChoices:
             t("sc.alloc.shortlist", lang),
             ranked + [c for c in self.iso_options if c not in ranked],
             key="al_short",
-            format_func=self.label,
+            format_func=self.pick_label,
             placeholder=t("common.choose", lang),
         )
         c2.number_input(t("sc.alloc.top_n", lang), 1, 50, key="al_top")

@@ -328,6 +328,7 @@ class Scored:
     result: ScoreResult
     names: pd.Series  # iso3 -> name in the user's language
     options: list[str]  # scored countries, sorted by name
+    labels: dict[str, str]  # iso3 -> picker label: both names, other Chinese names, the code
 
 
 def scored_view(lang: str) -> Scored:
@@ -341,4 +342,5 @@ def scored_view(lang: str) -> Scored:
     result = cache.result(shared.spec.to_json(), version)
     names = result.table.set_index("iso3")[name_column(lang)]
     options = sorted(scored_iso3(result), key=lambda c: str(names.get(c, c)))
-    return Scored(shared, version, result, names, options)
+    labels = cache.picker_labels(version, lang)
+    return Scored(shared, version, result, names, options, labels)
