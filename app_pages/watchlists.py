@@ -56,7 +56,7 @@ st.selectbox(
     on_change=_on_pick,
 )
 if opened is None:
-    listing = list_table(saved, lang)
+    listing = list_table(saved, names, lang)
     st.dataframe(
         listing,
         hide_index=True,

@@ -292,9 +292,9 @@ def test_list_table_keeps_names_as_text() -> None:
     hostile = new_watchlist(
         "<script>alert(1)</script>", ["JPN"], _view(), RANKED, KNOWN, data_version="v1"
     )
-    table = list_table([hostile], "en")
-    assert table.loc[0, "name"] == "<script>alert(1)</script>"
-    assert table.loc[0, "n"] == 1
+    table = list_table([hostile], {"JPN": "Japan"}, "en")
+    assert table.loc[0, "watchlist"] == "<script>alert(1)</script>"
+    assert table.loc[0, "n"] == 1 and table.loc[0, "countries"] == "Japan"
 
 
 def test_the_saved_query_opens_the_same_view() -> None:

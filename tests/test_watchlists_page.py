@@ -76,7 +76,7 @@ def test_the_list_opens_and_deletes_a_watchlist(datasets_dir: Path, data_dir: Pa
     _save(HOSTILE, ["DEU"])
     at = open_app("watchlists", params={"lang": "en"})
     listing = frame_with(at, "saved_at")
-    assert set(listing["name"]) == {"Asia", HOSTILE}  # a table cell: plain text
+    assert set(listing["watchlist"]) == {"Asia", HOSTILE}  # a table cell: plain text
     at.selectbox(key="watch_pick").set_value(first.id).run()
     assert query(at)["watch"] == first.id
     assert frame_with(at, "rank_then")["iso3"].tolist() == ["JPN", "KOR"]

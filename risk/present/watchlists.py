@@ -9,9 +9,10 @@ import pandas as pd
 from risk.gates import reason_label
 from risk.i18n import label_or, t
 from risk.present.settings import weights_text
+from risk.text import join_items
 from risk.watchlists import NEWLY_RANKED, NOW_EXCLUDED, STILL_RANKED, Watchlist
 
-LIST_COLUMNS: tuple[str, ...] = ("name", "n", "countries", "saved_at", "data_version")
+LIST_COLUMNS: tuple[str, ...] = ("watchlist", "n", "countries", "saved_at", "data_version")
 CHANGE_TABLE_COLUMNS: tuple[str, ...] = (
     "name",
     "iso3",
@@ -26,14 +27,16 @@ CHANGE_TABLE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def list_table(watchlists: Sequence[Watchlist], lang: str) -> pd.DataFrame:
-    """One row per saved watchlist: its name (as text), how many markets, their codes, when and
-    on which data version it was saved."""
+def list_table(
+    watchlists: Sequence[Watchlist], names: Mapping[str, str], lang: str
+) -> pd.DataFrame:
+    """One row per saved watchlist: its name (as text), how many markets and which (by name in
+    `lang`), when and on which data version it was saved."""
     rows = [
         {
-            "name": w.name,
+            "watchlist": w.name,
             "n": len(w.countries),
-            "countries": ", ".join(w.countries),
+            "countries": join_items([str(names.get(c, c)) for c in w.countries], lang),
             "saved_at": w.saved_at,
             "data_version": w.data_version,
         }
