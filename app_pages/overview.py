@@ -21,6 +21,7 @@ from risk.present.overview import (
     legend_html,
     map_properties,
     search_hint,
+    status_outlines,
     table_view,
     tooltip_text,
     us_deals_in_force,
@@ -88,6 +89,7 @@ deck = overview_deck(
     cables=cache.geometry(str(DATASETS_DIR / "cables.geojson")) if "cables" in layers else None,
     buildout=buildout,
     us_deals=set(deals["iso3"]) if "us_deals" in layers else None,
+    outlines=status_outlines(ranked),
     height=MAP_HEIGHT,
 )
 deck.initial_view_state = preset_view(view_name(current.map_view, current.filters.markets))

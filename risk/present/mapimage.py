@@ -85,10 +85,12 @@ def choropleth_png(
     *,
     bounds: Bounds | None = None,
     highlight: Iterable[str] = (),
+    outlines: Mapping[str, tuple[list[int], float]] | None = None,
     width: int = WIDTH,
 ) -> bytes:
     """The countries of `fc` filled by `colors` (iso3 -> RGBA; others grey), with the `highlight`
-    countries outlined, as PNG bytes."""
+    countries outlined, as PNG bytes. `outlines` (iso3 -> (colour, width in pixels)) draws the
+    app map's status borders (export-controlled, too little data) the same way."""
     # deferred: Pillow is only needed when a map image is drawn
     from PIL import Image, ImageDraw
 
@@ -109,7 +111,9 @@ def choropleth_png(
     features = [f for f in fc.get("features", []) if f.get("geometry")]
     # Shapes with holes first: a country inside another's hole (Lesotho) is then drawn on top.
     features.sort(key=lambda f: not any(len(p) > 1 for p in _polygons(f["geometry"])))
-    outlines: list[list[tuple[float, float]]] = []
+    marks = outlines or {}
+    borders: list[tuple[list[tuple[float, float]], tuple[int, int, int], int]] = []
+    tops: list[list[tuple[float, float]]] = []
     for feature in features:
         code = str((feature.get("properties") or {}).get("iso3", ""))
         fill = _rgb(colors.get(code, NO_DATA_COLOR))
@@ -121,9 +125,14 @@ def choropleth_png(
             for hole in poly[1:]:
                 if len(hole) >= 3:
                     draw.polygon(project(hole), fill=OCEAN)
+            if code in marks:
+                edge, px = marks[code]
+                borders.append((outer, _rgb(edge), max(1, round(px * s))))
             if code in marked:
-                outlines.append(outer)
-    for outer in outlines:
+                tops.append(outer)
+    for outer, rgb, line in borders:
+        draw.line([*outer, outer[0]], fill=rgb, width=line, joint="curve")
+    for outer in tops:
         draw.line([*outer, outer[0]], fill=HIGHLIGHT, width=2 * s, joint="curve")
     out = io.BytesIO()
     img.resize((width, height), Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)

@@ -280,6 +280,22 @@ def _buildout_layers(points: pd.DataFrame) -> list[pdk.Layer]:
     ]
 
 
+def _outline_layer(layer_id: str, color: Color, width: float) -> pdk.Layer:
+    """Borders of some countries, drawn over the fills (data: `outline_rows_json`)."""
+    return pdk.Layer(
+        "PolygonLayer",
+        data=f"@@{layer_id}@@",
+        id=layer_id,
+        pickable=False,
+        filled=False,
+        stroked=True,
+        get_polygon="polygon",
+        get_line_color=color,
+        line_width_units="'pixels'",
+        get_line_width=width,
+    )
+
+
 def overview_deck(
     fc: Mapping,
     props: pd.DataFrame,
@@ -291,13 +307,18 @@ def overview_deck(
     cables: Mapping | None = None,
     buildout: pd.DataFrame | None = None,
     us_deals: Collection[str] | None = None,
+    outlines: Mapping[str, tuple[Collection[str], Color, float]] | None = None,
     height: int = 540,
 ) -> pdk.Deck:
     """The score map: the country choropleth plus optional arcs, cloud regions, landings, cables,
-    the AI build-out (`buildout`: iso3, lon, lat, existing, planned) and the outlines of the
-    countries with a US AI agreement in force (`us_deals`: ISO3 codes)."""
+    the AI build-out (`buildout`: iso3, lon, lat, existing, planned), the outlines of the
+    countries with a US AI agreement in force (`us_deals`: ISO3 codes) and status outlines
+    (`outlines`: name -> (ISO3 codes, colour, width in pixels), one layer each)."""
     deck = country_deck(fc, props, tooltip_text, height=height)
     layers = list(deck.layers)
+    for name, (codes, color, width) in (outlines or {}).items():
+        layers.append(_outline_layer(f"outline_{name}", color, width))
+        deck.add_fragment(f"@@outline_{name}@@", outline_rows_json(fc, codes))
     if us_deals is not None:
         layers.append(
             pdk.Layer(

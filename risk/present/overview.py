@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from risk.filters import apply_filters
 from risk.framework import PILLARS
-from risk.gates import reason_label
+from risk.gates import (
+    HOME,
+    REASON_EXPORTER,
+    REASON_HOME,
+    REASON_LOW_COVERAGE,
+    reason_label,
+)
 from risk.i18n import colon, name_column, other_name_column, t
 from risk.present.maps import (
     BUILDOUT_EXISTING_COLOR,
@@ -43,8 +50,70 @@ PALETTE: list[Color] = [
 INELIGIBLE_COLOR: Color = [150, 150, 150, 255]
 # The programme's exporter (United States): a partner, not a target, and not export-controlled.
 PARTNER_COLOR: Color = [118, 42, 131, 235]
-LOW_COVERAGE_COLOR: Color = [235, 235, 235, 255]
+LOW_COVERAGE_COLOR: Color = [248, 248, 248, 255]
 FILTERED_OUT_ALPHA = 70
+
+# Countries that are not ranked are told apart by their outline, not by shades of grey alone:
+# export-controlled ones (gated) by a thick dark-red border, those with too little data by a thin
+# dark one on a near-white fill; places without data stay plain grey. (colour, width in pixels)
+GATED_OUTLINE: tuple[Color, float] = ([165, 15, 21, 255], 2.0)
+LOW_COVERAGE_OUTLINE: tuple[Color, float] = ([82, 82, 82, 255], 1.0)
+STATUS_OUTLINES: dict[str, tuple[Color, float]] = {
+    "gated": GATED_OUTLINE,
+    "low_coverage": LOW_COVERAGE_OUTLINE,
+}
+
+
+class Swatch(NamedTuple):
+    """One legend entry: a label, its fill and, for the statuses drawn with one, its outline."""
+
+    label: str
+    color: Color
+    outline: Color | None = None
+    outline_px: float = 0.0
+
+
+def country_status(iso3: str, eligible: object, reason: object) -> str:
+    """How the map and the selected-country panel treat a country: home, not_scored (no score
+    row, e.g. a territory), partner (the programme's exporter), gated (export-controlled, of
+    concern, or a scenario's tier 3), low_coverage (too little data to rank) or eligible."""
+    reasons = {p.strip() for p in str(reason or "").split(";") if p.strip()}
+    if iso3 == HOME or REASON_HOME in reasons:
+        return "home"
+    if not isinstance(eligible, (bool, np.bool_)):
+        return "not_scored"
+    if REASON_EXPORTER in reasons:
+        return "partner"
+    if not eligible:
+        return "gated"
+    if REASON_LOW_COVERAGE in reasons:
+        return "low_coverage"
+    return "eligible"
+
+
+def status_codes(scores: pd.DataFrame, statuses: Collection[str]) -> dict[str, list[str]]:
+    """The ISO3 codes of `scores` in each of `statuses` (sorted; empty lists kept)."""
+    out: dict[str, list[str]] = {s: [] for s in statuses}
+    for iso3, eligible, reason in zip(
+        scores["iso3"], scores["eligible"], scores["reason"], strict=True
+    ):
+        status = country_status(str(iso3), _bool_or_none(eligible), reason)
+        if status in out:
+            out[status].append(str(iso3))
+    return {s: sorted(codes) for s, codes in out.items()}
+
+
+def _bool_or_none(value: object) -> object:
+    """A scores table's `eligible` cell as a bool (None when missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return bool(value)  # type: ignore[arg-type]
+
+
+def status_outlines(scores: pd.DataFrame) -> dict[str, tuple[list[str], Color, float]]:
+    """The map's outline layers: status -> (ISO3 codes, outline colour, width in pixels)."""
+    codes = status_codes(scores, STATUS_OUTLINES)
+    return {s: (codes[s], *STATUS_OUTLINES[s]) for s in STATUS_OUTLINES}
 
 
 def balance_weights(weights: Mapping[str, float], changed: str, total: int = 100) -> dict[str, int]:
@@ -74,16 +143,19 @@ def color_for(value: float | None, lo: float, hi: float) -> Color:
     return PALETTE[min(int(pos * len(PALETTE)), len(PALETTE) - 1)]
 
 
-def legend(metric: str, lo: float, hi: float, lang: str) -> list[tuple[str, Color]]:
-    """(label, colour) pairs for the legend: one per palette class, plus ineligible, home, no data."""
+def legend(metric: str, lo: float, hi: float, lang: str) -> list[Swatch]:
+    """The legend: one swatch per palette class, then the countries that are not ranked (with
+    the outlines the map draws them with), home and no data."""
     step = (hi - lo) / len(PALETTE) if hi > lo else 0.0
-    items = [(f"{lo + i * step:.0f}–{lo + (i + 1) * step:.0f}", c) for i, c in enumerate(PALETTE)]
+    items = [
+        Swatch(f"{lo + i * step:.0f}–{lo + (i + 1) * step:.0f}", c) for i, c in enumerate(PALETTE)
+    ]
     items += [
-        (t("overview.legend.ineligible", lang), INELIGIBLE_COLOR),
-        (t("overview.legend.partner", lang), PARTNER_COLOR),
-        (t("overview.legend.low_coverage", lang), LOW_COVERAGE_COLOR),
-        (t("map.home", lang), HOME_COLOR),
-        (t("map.no_data", lang), NO_DATA_COLOR),
+        Swatch(t("overview.legend.ineligible", lang), INELIGIBLE_COLOR, *GATED_OUTLINE),
+        Swatch(t("overview.legend.partner", lang), PARTNER_COLOR),
+        Swatch(t("overview.legend.low_coverage", lang), LOW_COVERAGE_COLOR, *LOW_COVERAGE_OUTLINE),
+        Swatch(t("map.home", lang), HOME_COLOR),
+        Swatch(t("map.no_data", lang), NO_DATA_COLOR),
     ]
     return items
 
@@ -175,15 +247,24 @@ def layer_notes(
     return notes
 
 
-def legend_html(title: str, items: list[tuple[str, Color]], lang: str = "en") -> str:
-    """A one-line legend; every label is escaped (labels are our strings, but stay safe anyway)."""
-
-    swatches = " ".join(  # each swatch stays on the same line as its label
+def _swatch_html(item: Sequence[Any]) -> str:
+    label, c, outline, px = Swatch(*item)
+    if outline is None:  # a faint edge, so the lightest fills still show on white
+        border = "1px solid rgba(0,0,0,0.25)"
+    else:  # the map's outline, as thick as on the map
+        border = f"{px:g}px solid rgb({outline[0]},{outline[1]},{outline[2]})"
+    return (  # each swatch stays on the same line as its label
         f"<span style='white-space:nowrap'><span style='display:inline-block;width:12px;"
-        f"height:12px;background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
-        f"border:1px solid #999;margin:0 3px 0 10px'></span>{html.escape(label)}</span>"
-        for label, c in items
+        f"height:12px;box-sizing:border-box;vertical-align:-1px;"
+        f"background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
+        f"border:{border};margin:0 3px 0 10px'></span>{html.escape(str(label))}</span>"
     )
+
+
+def legend_html(title: str, items: Sequence[Sequence[Any]], lang: str = "en") -> str:
+    """A one-line legend of `Swatch`es or (label, colour) pairs; every label is escaped (labels
+    are our strings, but stay safe anyway)."""
+    swatches = " ".join(_swatch_html(item) for item in items)
     return f"<div style='font-size:0.8rem'>{html.escape(title)}{colon(lang)}{swatches}</div>"
 
 
@@ -217,31 +298,30 @@ def map_properties(
         scores, on="iso3", how="left", suffixes=("", "_s")
     )
     values = pd.to_numeric(base.get(metric), errors="coerce")
-    shown = base["eligible"].fillna(False).astype(bool) & values.notna()
+    # the colour range spans the ranked countries (not those left out for too little data)
+    ranked = base["rank"].notna() if "rank" in base else base["eligible"].fillna(False)
+    shown = base["eligible"].fillna(False).astype(bool) & ranked.astype(bool) & values.notna()
     lo = float(values[shown].min()) if shown.any() else 0.0
     hi = float(values[shown].max()) if shown.any() else 100.0
     rows = []
     for rec, value in zip(base.to_dict("records"), values, strict=True):
         iso3 = rec["iso3"]
         eligible = rec.get("eligible")
-        scored = isinstance(eligible, (bool, np.bool_))
-        if iso3 == "TWN":
+        reason = str(rec.get("reason") or "")
+        kind = country_status(iso3, eligible, reason)
+        if kind == "home":
             color, status = HOME_COLOR, t("map.home", lang)
-        elif not scored:
+        elif kind == "not_scored":
             color, status = NO_DATA_COLOR, t("overview.not_scored", lang)
-        elif not eligible:
-            reason = str(rec.get("reason") or "")
-            if reason == "programme exporter":
-                color = PARTNER_COLOR
-            elif reason == "low coverage":
-                color = LOW_COVERAGE_COLOR
-            else:
-                color = INELIGIBLE_COLOR
+        elif kind != "eligible":
+            color = {"partner": PARTNER_COLOR, "low_coverage": LOW_COVERAGE_COLOR}.get(
+                kind, INELIGIBLE_COLOR
+            )
             status = t("overview.ineligible", lang, reason=reason_label(reason, lang))
         else:
             color = color_for(None if pd.isna(value) else float(value), lo, hi)
             status = t("overview.eligible", lang)
-        if scored and eligible and iso3 not in visible:
+        if kind == "eligible" and iso3 not in visible:
             color = [*color[:3], FILTERED_OUT_ALPHA]
         rank = rec.get("rank")
         rows.append(

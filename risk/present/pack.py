@@ -24,9 +24,14 @@ from risk.i18n import INDICATOR, name_column, other_name_column, t, unit_label
 from risk.paths import DATASETS_DIR
 from risk.present.brief import with_unit
 from risk.present.mapimage import choropleth_png, region_bounds
-from risk.present.maps import Color
 from risk.present.methodology import reason_sentence
-from risk.present.overview import legend, map_properties, rank_interval
+from risk.present.overview import (
+    Swatch,
+    legend,
+    map_properties,
+    rank_interval,
+    status_outlines,
+)
 from risk.present.settings import link_query, settings_rows
 from risk.scenarios.kinds import Scenario, parse_scenarios
 from risk.scenarios.runs import MEANINGFUL_MOVE, change_counts, run
@@ -82,7 +87,7 @@ class Pack:
     map_title: str
     map_png: bytes
     map_note: str
-    legend: tuple[tuple[str, Color], ...]
+    legend: tuple[Swatch, ...]
     table_title: str
     table_columns: tuple[str, ...]
     table_rows: tuple[tuple[str, ...], ...]
@@ -314,7 +319,11 @@ def build_pack(
     geo = geometry or load_geometry(DATASETS_DIR / "countries.geojson")
     filtered = not view.filters.is_default()
     bounds = region_bounds(geo, set(shown["iso3"])) if filtered and not shown.empty else None
-    png = choropleth_png(geo, colors, bounds=bounds, highlight=set(top["iso3"]))
+    # the app map's status borders: export-controlled and too-little-data countries
+    outlines = {
+        code: (color, px) for codes, color, px in status_outlines(ranked).values() for code in codes
+    }
+    png = choropleth_png(geo, colors, bounds=bounds, highlight=set(top["iso3"]), outlines=outlines)
 
     columns = (
         t("col.rank", lang),

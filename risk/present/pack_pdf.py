@@ -93,13 +93,20 @@ def _table(
 
 def _legend(pack: Pack, st: dict[str, Any]) -> Table:
     cells = []
-    for label, color in pack.legend:
+    for label, color, outline, px in pack.legend:
+        # the swatch has the map's outline where the map draws one (export-controlled, too
+        # little data), else a faint edge
+        box = (
+            ("BOX", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999"))
+            if outline is None
+            else ("BOX", (0, 0), (-1, -1), 0.6 * px, colors.Color(*(c / 255 for c in outline[:3])))
+        )
         swatch = Table([[""]], colWidths=[4 * mm], rowHeights=[4 * mm])
         swatch.setStyle(
             TableStyle(
                 [
                     ("BACKGROUND", (0, 0), (-1, -1), colors.Color(*(c / 255 for c in color[:3]))),
-                    ("BOX", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
+                    box,
                 ]
             )
         )

@@ -147,13 +147,16 @@ def pack_pptx(pack: Pack) -> bytes:
     pic.left = int((SLIDE_W - pic.width) / 2)
     x, y = MARGIN, top + pic.height + Inches(0.2)
     step = (SLIDE_W - 2 * MARGIN) // 6
-    for i, (label, color) in enumerate(pack.legend):
+    for i, (label, color, outline, px) in enumerate(pack.legend):
         col, row = i % 6, i // 6
         left, up = x + col * step, y + row * Inches(0.35)
         box = slide.shapes.add_shape(1, Emu(left), Emu(up + Inches(0.05)), Inches(0.2), Inches(0.2))
         box.fill.solid()
         box.fill.fore_color.rgb = RGBColor(*color[:3])
-        box.line.color.rgb = RGBColor(0x99, 0x99, 0x99)
+        # the map's outline where it draws one (export-controlled, too little data)
+        box.line.color.rgb = RGBColor(*outline[:3]) if outline else RGBColor(0x99, 0x99, 0x99)
+        if outline:
+            box.line.width = Pt(0.75 * px)
         _write(
             _textbox(slide, left + Inches(0.25), up, step - Inches(0.3), Inches(0.3)),
             [(label, 10, False, None)],
