@@ -237,8 +237,17 @@ def test_parse_values(raw: str, value: float | None, missing: bool, invalid: boo
         ("2020.0", 2020),
         ("2020-12-31", 2020),
         ("1899", None),
-        ("FY20", None),
+        ("FY20", 2020),
+        ("FY2024", 2024),
+        ("2025年", 2025),
+        ("民國114年", 2025),
+        ("H1 2025", 2025),
+        ("Q1 2026", 2026),
+        ("2025-26", 2026),
+        ("2020-12", 2020),
+        ("2024-13-45", None),
         ("20.5", None),
+        ("Q5 2025", None),
     ],
 )
 def test_parse_years(raw: str, year: int | None) -> None:
@@ -268,6 +277,27 @@ def test_country_names_and_codes(ref: Reference, country: str, iso3: str) -> Non
     report = check_upload(text.encode(), "c.csv", ref, UploadOptions(indicator="wgi.ge"))
     assert report.ok, report.summary()["errors"]
     assert report.observations["iso3"].tolist() == [iso3]
+
+
+def test_periods_in_a_year_column_are_years_and_the_latest_of_a_year_is_kept(
+    ref: Reference,
+) -> None:
+    text = (
+        "country,indicator,year,value\n"
+        "Japan,wgi.ge,FY2023,1.0\n"
+        "Japan,wgi.ge,Q1 2024,1.1\n"
+        "Japan,wgi.ge,Q4 2024,1.4\n"
+        "Korea,wgi.ge,2025年,1.2\n"
+        "Korea,wgi.ge,2023-24,1.3\n"
+    )
+    report = check_upload(text.encode(), "periods.csv", ref)
+    assert report.ok, [i.message("en") for i in report.issues.of("error")]
+    got = {(r.iso3, r.year): r.value for r in report.observations.itertuples()}
+    assert got == {("JPN", 2023): 1.0, ("JPN", 2024): 1.4, ("KOR", 2025): 1.2, ("KOR", 2024): 1.3}
+    superseded = [i for i in report.issues.of("warning") if i.code == "period_superseded_row"]
+    assert [(i.row, i.value) for i in superseded] == [(3, "Q1 2024")]
+    assert "Q4 2024" in superseded[0].message("en") and "row 4" in superseded[0].message("en")
+    assert "第 4 列" in superseded[0].message("zh-TW")
 
 
 def test_row_level_errors_name_row_column_value_and_fix(ref: Reference) -> None:

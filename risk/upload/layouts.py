@@ -13,26 +13,7 @@ import pandas as pd
 
 from risk.upload.issues import Issue, Issues
 from risk.upload.read import RawTable
-from risk.upload.values import YEAR_MAX, YEAR_MIN
-
-# Periods people put in headers, each read as the year it ends in, with its place in that year
-# (a quarter's number, a half's end quarter, a month / 3; a whole year counts as 4.5, after Q4).
-_CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
-_PERIODS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(\d{4})(?:\s*\[yr\d{4}\])?$"), "year"),  # 2023, "2023 [YR2023]" (WDI)
-    (re.compile(r"^(\d{4})\s*年度?$"), "year"),  # 2025年, 2025年度
-    (re.compile(r"^民國\s*(\d{2,3})\s*年度?$"), "roc"),  # 民國114年 (Taiwan's calendar)
-    (re.compile(r"^fy\s*'?(\d{4})$"), "year"),  # FY2024, FY 2024
-    (re.compile(r"^fy\s*'?(\d{2})$"), "fy2"),  # FY24
-    (re.compile(r"^(\d{4})\s*[-/–]\s*(\d{2}|\d{4})$"), "span"),  # 2025-26, 2025/2026
-    (re.compile(r"^fy\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})$"), "span"),  # FY2025-26
-    (re.compile(r"^([hs])([12])\s*[-/ ]?\s*(\d{4})$"), "half"),  # H1 2025, S2 2025
-    (re.compile(r"^(\d{4})\s*[-/ ]?\s*([hs])([12])$"), "half_"),  # 2025H1, 2025-H2
-    (re.compile(r"^q([1-4])\s*[-/ ]?\s*(\d{4})$"), "quarter"),  # Q1 2026
-    (re.compile(r"^(\d{4})\s*[-/ ]?\s*q([1-4])$"), "quarter_"),  # 2026Q1, 2026-Q1
-    (re.compile(r"^(\d{4})\s*年\s*第?\s*([1-4一二三四])\s*季$"), "quarter_"),  # 2025年第1季
-    (re.compile(r"^(\d{4})\s*[-/ ]?\s*m(\d{1,2})$"), "month"),  # 2025M01
-]
+from risk.upload.values import period_of
 
 
 def _words(text: str) -> frozenset[str]:
@@ -79,43 +60,6 @@ def _role(name: str) -> str | None:
 def _year_header(name: str) -> int | None:
     found = period_of(name)
     return found[0] if found else None
-
-
-def period_of(name: str) -> tuple[int, float] | None:
-    """(year, place in the year) of a period header ('Q1 2026' -> (2026, 1.0)), or None."""
-    key = _key(name)
-    for pattern, kind in _PERIODS:
-        m = pattern.match(key)
-        if not m:
-            continue
-        g = [_CN_DIGITS.get(x, x) for x in m.groups()]
-        place = 4.5
-        if kind == "roc":
-            year = int(g[0]) + 1911
-        elif kind == "fy2":
-            year = 2000 + int(g[0])
-        elif kind == "span":
-            start, end = int(g[0]), int(g[1])
-            end = end if end >= 100 else start // 100 * 100 + end
-            if end != start + 1:
-                return None  # '2020-12' is a month, not a fiscal year
-            year = end
-        elif kind == "half":
-            year, place = int(g[2]), 2.0 * int(g[1])
-        elif kind == "half_":
-            year, place = int(g[0]), 2.0 * int(g[2])
-        elif kind == "quarter":
-            year, place = int(g[1]), float(g[0])
-        elif kind == "quarter_":
-            year, place = int(g[0]), float(g[1])
-        elif kind == "month":
-            if not 1 <= int(g[1]) <= 12:
-                return None
-            year, place = int(g[0]), int(g[1]) / 3
-        else:
-            year = int(g[0])
-        return (year, place) if YEAR_MIN <= year <= YEAR_MAX else None
-    return None
 
 
 def period_columns(columns: list[str]) -> tuple[dict[str, int], list[dict[str, Any]]]:

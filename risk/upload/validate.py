@@ -29,8 +29,8 @@ from risk.upload.values import (
     ABSURD_ABS,
     CODE_RE,
     impossible_dates,
+    parse_periods,
     parse_values,
-    parse_years,
     unit_bounds,
 )
 
@@ -97,7 +97,7 @@ def validate(
         issues.add(Issue("warning", "aggregate_skipped", column=country_col, value=name))
     # Values and years
     values, missing, invalid = parse_values(long["value"])
-    years = parse_years(long["year"])
+    years, places = parse_periods(long["year"])
     year_col = next((c for c, r in shaped.roles.items() if r == "year"), None)
     year_column = long["_col"] if year_col is None else pd.Series(year_col, index=long.index)
     keep_country = status != "aggregate"
@@ -125,7 +125,7 @@ def validate(
         params=lambda _i: {"limit": f"{ABSURD_ABS:.0e}"},
     )
     values = values.where(~absurd)
-    bad_date = impossible_dates(long["year"]) & keep_country
+    bad_date = impossible_dates(long["year"]) & keep_country & years.isna()
     issues.add_rows("error", "date_invalid", long[bad_date & year_once], year_column, long["year"])
     bad_year = years.isna() & ~missing & keep_country & ~bad_date & (not shaped.no_year)
     issues.add_rows("error", "year_invalid", long[bad_year & year_once], year_column, long["year"])
@@ -166,8 +166,11 @@ def validate(
             "source": source,
             "_row": long.loc[good, "_row"],
             "_col": long.loc[good, "_col"],
+            "_place": places[good],
+            "_period": long.loc[good, "year"].astype(str).str.strip(),
         }
     )
+    obs = _keep_latest_period(obs, issues)
     obs = _check_duplicates(obs, issues)
     # New indicators are described even while the year is missing, so one pass shows all.
     usable = iso3.notna() & values.notna() & ~bad_code & ~no_code
@@ -229,6 +232,30 @@ def _detected_indicators(
         for label, code in seen.itertuples(index=False)
         if code.strip()
     ][:200]
+
+
+def _keep_latest_period(obs: pd.DataFrame, issues: Issues) -> pd.DataFrame:
+    """Rows of one year written as several periods ('Q1 2025', 'Q4 2025'): the latest period is
+    the year's value; the earlier ones are set aside with a warning that names the kept row."""
+    key = ["iso3", "indicator", "year"]
+    latest = obs.groupby(key)["_place"].transform("max")
+    earlier = obs[obs["_place"] < latest]
+    if earlier.empty:
+        return obs.drop(columns=["_place", "_period"])
+    kept = obs[obs["_place"] == latest].drop_duplicates(key).set_index(key)
+    issues.add_rows(
+        "warning",
+        "period_superseded_row",
+        earlier,
+        earlier["_col"],
+        earlier["_period"],
+        params=lambda i: {
+            "year": int(obs.at[i, "year"]),
+            "kept": str(kept.at[tuple(obs.loc[i, key]), "_period"]),
+            "kept_row": int(kept.at[tuple(obs.loc[i, key]), "_row"]),
+        },
+    )
+    return obs.drop(index=earlier.index).drop(columns=["_place", "_period"])
 
 
 def _check_duplicates(obs: pd.DataFrame, issues: Issues) -> pd.DataFrame:

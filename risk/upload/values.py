@@ -26,6 +26,64 @@ ABSURD_ABS = 1e15
 
 
 # -- parsing values -----------------------------------------------------------------------
+# Periods people put in headers, each read as the year it ends in, with its place in that year
+# (a quarter's number, a half's end quarter, a month / 3; a whole year counts as 4.5, after Q4).
+_CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+_PERIODS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(\d{4})(?:\s*\[yr\d{4}\])?$"), "year"),  # 2023, "2023 [YR2023]" (WDI)
+    (re.compile(r"^(\d{4})\s*年度?$"), "year"),  # 2025年, 2025年度
+    (re.compile(r"^民國\s*(\d{2,3})\s*年度?$"), "roc"),  # 民國114年 (Taiwan's calendar)
+    (re.compile(r"^fy\s*'?(\d{4})$"), "year"),  # FY2024, FY 2024
+    (re.compile(r"^fy\s*'?(\d{2})$"), "fy2"),  # FY24
+    (re.compile(r"^(\d{4})\s*[-/–]\s*(\d{2}|\d{4})$"), "span"),  # 2025-26, 2025/2026
+    (re.compile(r"^fy\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})$"), "span"),  # FY2025-26
+    (re.compile(r"^([hs])([12])\s*[-/ ]?\s*(\d{4})$"), "half"),  # H1 2025, S2 2025
+    (re.compile(r"^(\d{4})\s*[-/ ]?\s*([hs])([12])$"), "half_"),  # 2025H1, 2025-H2
+    (re.compile(r"^q([1-4])\s*[-/ ]?\s*(\d{4})$"), "quarter"),  # Q1 2026
+    (re.compile(r"^(\d{4})\s*[-/ ]?\s*q([1-4])$"), "quarter_"),  # 2026Q1, 2026-Q1
+    (re.compile(r"^(\d{4})\s*年\s*第?\s*([1-4一二三四])\s*季$"), "quarter_"),  # 2025年第1季
+    (re.compile(r"^(\d{4})\s*[-/ ]?\s*m(\d{1,2})$"), "month"),  # 2025M01
+]
+
+
+def period_of(name: str) -> tuple[int, float] | None:
+    """(year, place in the year) of a period as written in a header or a cell ('Q1 2026' ->
+    (2026, 1.0), 'FY2024' -> (2024, 4.5)), or None."""
+    key = re.sub(r"[\s_]+", " ", unicodedata.normalize("NFKC", str(name)).strip().casefold())
+    for pattern, kind in _PERIODS:
+        m = pattern.match(key)
+        if not m:
+            continue
+        g = [_CN_DIGITS.get(x, x) for x in m.groups()]
+        place = 4.5
+        if kind == "roc":
+            year = int(g[0]) + 1911
+        elif kind == "fy2":
+            year = 2000 + int(g[0])
+        elif kind == "span":
+            start, end = int(g[0]), int(g[1])
+            end = end if end >= 100 else start // 100 * 100 + end
+            if end != start + 1:
+                return None  # '2020-12' is a month, not a fiscal year
+            year = end
+        elif kind == "half":
+            year, place = int(g[2]), 2.0 * int(g[1])
+        elif kind == "half_":
+            year, place = int(g[0]), 2.0 * int(g[2])
+        elif kind == "quarter":
+            year, place = int(g[1]), float(g[0])
+        elif kind == "quarter_":
+            year, place = int(g[0]), float(g[1])
+        elif kind == "month":
+            if not 1 <= int(g[1]) <= 12:
+                return None
+            year, place = int(g[0]), int(g[1]) / 3
+        else:
+            year = int(g[0])
+        return (year, place) if YEAR_MIN <= year <= YEAR_MAX else None
+    return None
+
+
 def parse_values(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(numbers, missing, invalid): '12.3%', '1,234.5', '−5', full-width digits parsed; the missing
     markers ('', '..', 'n/a', '—', ...) give `missing`; anything else is `invalid`, never guessed
@@ -57,16 +115,34 @@ def parse_values(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return nums, missing_all, invalid
 
 
-def parse_years(values: pd.Series) -> pd.Series:
-    """Whole years 1900-2100 from '2020', '2020.0', '2020-12-31'; NaN otherwise."""
+def parse_periods(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(year, place in the year) of each cell: whole years 1900-2100 from '2020', '2020.0',
+    '2020-12-31', and periods such as 'FY2024', '2025年', 'H1 2025', 'Q1 2026' or '2025-26' (read
+    as the year they end in; the place orders several periods of one year); NaN otherwise."""
     text = values.astype(str).str.strip()
     nums = pd.to_numeric(text, errors="coerce")
+    places = pd.Series(np.where(nums.notna(), 4.5, np.nan), index=values.index)
     todo = nums.isna()
+    period = pd.Series(False, index=values.index)
     if todo.any():
-        found = text[todo].str.extract(_DATE_YEAR)[0]
-        nums.loc[todo] = pd.to_numeric(found, errors="coerce")
+        found = text[todo].map(period_of)
+        hit = found.notna()
+        period.loc[found.index[hit]] = True
+        nums.loc[found.index[hit]] = [f[0] for f in found[hit]]
+        places.loc[found.index[hit]] = [f[1] for f in found[hit]]
+        rest = todo & nums.isna()
+        if rest.any():
+            dated = pd.to_numeric(text[rest].str.extract(_DATE_YEAR)[0], errors="coerce")
+            nums.loc[rest] = dated
+            places.loc[rest] = np.where(dated.notna(), 4.5, np.nan)
     whole = nums.notna() & (nums % 1 == 0) & nums.between(YEAR_MIN, YEAR_MAX)
-    return nums.where(whole & ~impossible_dates(values))
+    keep = whole & (period | ~impossible_dates(values))  # '2025-26' is a span, not month 26
+    return nums.where(keep), places.where(keep)
+
+
+def parse_years(values: pd.Series) -> pd.Series:
+    """The year of each cell (see `parse_periods`); NaN where there is none."""
+    return parse_periods(values)[0]
 
 
 def impossible_dates(values: pd.Series) -> pd.Series:
