@@ -7,7 +7,7 @@ import streamlit as st
 
 from risk.filters import apply_filters
 from risk.framework import PILLARS
-from risk.i18n import name_column, t
+from risk.i18n import t
 from risk.paths import DATASETS_DIR
 from risk.present.exports import MIME as EXPORT_MIME
 from risk.present.exports import export_file_name, ranking_bytes
@@ -29,11 +29,12 @@ from risk.present.overview import (
 from risk.present.pack import MIME as PACK_MIME
 from risk.present.pack import pack_file_name
 from risk.present.pack_file import pack_bytes
+from risk.present.selection import hiding_filters, standing
 from risk.present.top import top_markets, top_markets_html
 from risk.scoring.result import ranked_count
 from risk.share import save_view
 from risk.text import md_text
-from ui import cache, state, view
+from ui import cache, selection, state, view
 from ui.watchlists import save_control as save_watchlist
 
 MAP_HEIGHT = 440
@@ -133,26 +134,16 @@ with top_col:
     st.markdown(f"[{t('top.full_table', lang, n=len(shown))}](#{FULL_TABLE_ANCHOR})")
 
 if current.selected:
-    row = ranked[ranked["iso3"] == current.selected]
-    name = countries.set_index("iso3").loc[current.selected, name_column(lang)]
-    c1, c2, c3 = st.columns([3, 2, 1])
-    c1.markdown(f"**{t('overview.selected', lang, name=name)}**")
-    query = view.publish(current)
-    if (state.ROOT / "app_pages" / "profile.py").exists():
-        c2.page_link(
-            "app_pages/profile.py", label=t("overview.open_profile", lang), query_params=query
-        )
-    if c3.button(t("overview.clear_selection", lang), key="clear_selection"):
-        st.session_state["selected"] = None
-        st.rerun()
-    if not row.empty:
-        r = row.iloc[0]
-        cols = st.columns(5)
-        cols[0].metric(
-            t("metric.score", lang), "–" if r["score"] != r["score"] else f"{r['score']:.1f}"
-        )
-        for col, p in zip(cols[1:], PILLARS, strict=True):
-            col.metric(t(f"metric.{p}", lang), "–" if r[p] != r[p] else f"{r[p]:.1f}")
+    code = current.selected
+    where = standing(
+        cache.result(current.spec.to_json(), version),
+        code,
+        lang,
+        visible=set(shown["iso3"]),
+        export_controls=cache.table("export_controls", version),
+        hidden_by=hiding_filters(store, ranked, current.filters, code, lang),
+    )
+    selection.panel(where, ranked, countries, view.publish(current), lang)
 
 # -- ranked table ----------------------------------------------------------------------------
 st.subheader(t("overview.shortlist", lang), anchor=FULL_TABLE_ANCHOR)
