@@ -35,6 +35,7 @@ from risk.scoring.result import ranked_count
 from risk.share import save_view
 from risk.text import md_text
 from ui import cache, selection, state, view
+from ui.changes import overview_section as what_changed
 from ui.watchlists import save_control as save_watchlist
 
 MAP_HEIGHT = 440
@@ -132,6 +133,7 @@ with top_col:
     else:
         st.info(t("top.none", lang))
     st.markdown(f"[{t('top.full_table', lang, n=len(shown))}](#{FULL_TABLE_ANCHOR})")
+what_changed(store, current.spec.to_json(), version, lang)
 
 if current.selected:
     code = current.selected

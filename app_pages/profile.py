@@ -23,6 +23,7 @@ from risk.present.profile import (
 )
 from risk.text import fmt_number, md_text
 from ui import cache, state, view
+from ui.changes import profile_section as what_changed
 
 lang = state.lang()
 store = cache.store()
@@ -118,6 +119,8 @@ with st.container(horizontal=True):
             key=f"brief_{fmt}",
             on_click="ignore",
         )
+
+what_changed(store, shared.spec.to_json(), version, selected, profile.name(lang), lang)
 
 # -- pillars ---------------------------------------------------------------------------------
 st.subheader(t("profile.pillars", lang))

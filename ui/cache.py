@@ -3,7 +3,9 @@ cached objects are shared by every session of the process and must not be mutate
 
 from __future__ import annotations
 
+import hashlib
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +15,13 @@ import streamlit as st
 from risk.errors import StoreError
 from risk.geo import load_geometry
 from risk.paths import DATASETS_DIR
+from risk.present.events import dated_events as events_table
+from risk.present.maps import shapes_file_json
 from risk.present.picker import country_labels, traditional_names
 from risk.scenarios.kinds import parse_scenarios
 from risk.scenarios.runs import run
 from risk.scenarios.shortlist import AllocationInputs, allocation_inputs
+from risk.scoring.changes import VersionChanges, comparable_spec, compare_versions
 from risk.scoring.engine import ScoringEngine, engine_for
 from risk.scoring.result import ScoreResult, result_table
 from risk.spec import ScoreSpec
@@ -69,6 +74,33 @@ def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict[str, A
     return load_geometry(Path(path))
 
 
+# The app's static folder (served at app/static/ with `server.enableStaticServing`), beside the
+# entry script; the map's shapes file is written to its map/ folder.
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def shapes_url(data_version: str) -> str | None:
+    """The relative address of the country shapes file for a data version's names
+    (`shapes_file_json`), written once into the static folder under a name that is its content's
+    hash, so browsers may keep it; None when static files are not served or the folder cannot be
+    written (the map then carries its shapes itself)."""
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    text = shapes_file_json(geometry(), table("countries", data_version))
+    name = f"countries-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    path = STATIC_DIR / "map" / name
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(f".{os.getpid()}.part")
+            part.write_text(text, encoding="utf-8")
+            os.replace(part, path)  # whole or absent, whichever process writes it
+    except OSError:
+        return None
+    return f"app/static/map/{name}"
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def engine(data_version: str) -> ScoringEngine:
     """The scoring engine for a data version, with that version's framework (inputs read once)."""
@@ -110,6 +142,26 @@ def _scores(key: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
 def scores(spec_json: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
     """The ranked table of a spec (from the same cached result)."""
     return _scores(_key(spec_json, data_version), data_version)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def version_changes(spec_json: str, data_version: str, baseline: str) -> VersionChanges:
+    """A spec on a data version compared with the same spec on a baseline version: both results
+    from the shared per-(version, spec) cache (the baseline without Monte Carlo draws)."""
+    before_spec = comparable_spec(
+        ScoreSpec.from_json(spec_json), engine(baseline).framework.codes, baseline
+    )
+    before = _result(_key(before_spec.to_json(), baseline), baseline)
+    return compare_versions(before, result(spec_json, data_version))
+
+
+@st.cache_data(show_spinner=False, max_entries=32, ttl=60)
+def dated_events(
+    data_version: str, lang: str, since: date | None, iso3: str | None
+) -> pd.DataFrame:
+    """The dated events (export controls, US AI agreements, BIS rules), newest first; kept a
+    minute, since fetched rule documents arrive without a new data version."""
+    return events_table(store(), lang, since=since, iso3=iso3)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from risk.gates import reason_label
 from risk.i18n import INDICATOR, name_column, t
+from risk.present.events import kind_label
 from risk.scoring.changes import (
     BEFORE_STORE,
     DOWN,
@@ -220,7 +221,7 @@ def events_view(events: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFra
     return pd.DataFrame(
         {
             "date": [str(d)[:10] for d in events["date"]],
-            "kind": [t(f"events.kind.{k}", lang) for k in events["kind"]],
+            "kind": [kind_label(k, lang) for k in events["kind"]],
             "country": [str(names.get(c, c)) if c else "" for c in events["iso3"]],
             "title": events["title"].astype(str).to_numpy(),
             "link": [safe_link(u) or "" for u in events["source_url"]],
