@@ -290,6 +290,20 @@ SOURCES: dict[str, Source] = {
             "Optional live layer: nothing is bundled; a refresh publishes comtrade.twn_exports_8471_8473.",
         ),
         Source(
+            "federal_register",
+            "Federal Register: documents of the Bureau of Industry and Security",
+            "Office of the Federal Register (National Archives) and US Government Publishing Office",
+            "federalregister.gov API (live, optional)",
+            "",
+            "Public domain (work of the US Government; 1 CFR 2.6: unrestricted use)",
+            True,
+            "live: `python -m risk refresh federal-register`",
+            "Source: Federal Register, federalregister.gov",
+            "https://www.federalregister.gov/developers/documentation/api/v1",
+            "Optional live layer: nothing is bundled; a refresh keeps BIS rules, proposed rules "
+            "and notices as dated events, matched to the countries they name.",
+        ),
+        Source(
             "us_ai_partnerships",
             "US AI partnerships: Pax Silica Declaration, bilateral AI and technology deals",
             "Compiled by this project from official and press sources named row by row",
