@@ -74,6 +74,28 @@ def test_far_cell_import_cli_is_refused(tmp_path: Path, datasets_dir: Path, data
     assert "RISK_UPLOAD_MAX_COLUMNS" in out.stdout
 
 
+def test_refused_import_never_opens_the_store(
+    tmp_path: Path, datasets_dir: Path, data_dir: Path
+) -> None:
+    """A file past a size limit is refused before the store is opened (nor created, nor
+    upgraded): the refusal costs no more than reading the file."""
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(far_cell_workbook())
+    empty = tmp_path / "no-store-yet"
+    empty.mkdir()
+    out = subprocess.run(
+        [sys.executable, "-m", "risk", "import", str(path)],
+        cwd=ROOT,
+        env={**os.environ, "RISK_DATA_DIR": str(empty)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1, out.stderr
+    assert "RISK_UPLOAD_MAX_COLUMNS" in out.stdout
+    assert list(empty.iterdir()) == []
+
+
 def test_far_cell_refusal_is_small(tmp_path: Path) -> None:
     """The refusal itself, in a fresh process: the upload entry point with the far-cell workbook
     (peak resident memory of the whole process, interpreter and readers included)."""

@@ -113,16 +113,19 @@ def _import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise RiskError(f"cannot read {args.file}: {exc.strerror}") from exc
     meta = read_metadata(args.meta.read_bytes(), args.meta.name) if args.meta else None
-    store = open_store()
     options = UploadOptions(
         indicator=args.indicator, year=args.year, source=args.source, encoding=args.encoding
     )
-    report = check_upload(data, args.file.name, reference_from_store(store), options, meta)
+    # The store is opened only for a file that passed the size checks (a refused file costs
+    # nothing more than reading it).
+    report = check_upload(
+        data, args.file.name, lambda: reference_from_store(open_store()), options, meta
+    )
     summary = report.summary(lang)
     summary["published"] = None
     if report.ok and not args.dry_run:
         version = publish_report(
-            store, report, author=args.author or default_author(), note=args.note
+            open_store(), report, author=args.author or default_author(), note=args.note
         )
         summary["published"] = version.version
     if args.format == "json":

@@ -419,19 +419,22 @@ def _check_plausibility(
 def check_upload(
     data: bytes,
     file_name: str,
-    ref: Reference,
+    ref: Reference | Callable[[], Reference],
     options: UploadOptions | None = None,
     metadata: pd.DataFrame | None = None,
     *,
     limits: UploadLimits | None = None,
 ) -> UploadReport:
     """Read and validate a file; a file that cannot be read, or is past a limit, gives a report
-    with one error. The size and declared shape are checked here, before any parser runs; the
+    with one error. `ref` may be a function that loads the reference tables, called only once the
+    file has passed the size checks. The size and declared shape are checked here, before any parser runs; the
     parsing and validation run in a child process with memory and time limits (risk.upload.isolate),
     so a hostile file cannot take down the caller."""
     lim = limits or UploadLimits.from_env()
     try:
         check_before_parsing(data, file_name, lim)
+        if callable(ref):
+            ref = ref()
         report: UploadReport = run_isolated(
             _check_in_child, (data, file_name, ref, options, metadata, lim), lim
         )
