@@ -11,12 +11,15 @@ from risk.i18n import name_column, t
 from risk.present.maps import country_deck
 from risk.present.overview import legend_html
 from risk.present.scenarios import (
+    allocation_error_text,
     allocation_frame,
+    allocation_reasons,
     change_legend,
     map_properties,
     scenario_label,
     state_table,
 )
+from risk.scenarios.allocation import AllocationError
 from risk.scenarios.kinds import scenarios_text
 from risk.scenarios.runs import MEANINGFUL_MOVE, change_counts, movers
 from risk.scenarios.shortlist import top_eligible
@@ -110,7 +113,8 @@ try:
     inputs, today_in = (cache.draws(spec_json, version, s, shortlist) for s in (sc_text, ""))
     results = [i.allocate(current.budget, current.limits) for i in (inputs, today_in)]
 except RiskError as exc:
-    st.error(t("sc.alloc.error", lang, detail=md_text(exc)))
+    detail = allocation_error_text(exc, lang) if isinstance(exc, AllocationError) else str(exc)
+    st.error(t("sc.alloc.error", lang, detail=md_text(detail)))
     results = []
 if results:
     result, today = results
@@ -147,10 +151,9 @@ if results:
         key=state.lang_key("al_states"),
         column_config=state_labels,
     )
-    if result.binding:
-        parts = [b.partition(":") for b in result.binding]
-        items = [f"{t(f'sc.bound.{k}', lang)} {choices.label(v)}" for k, _, v in parts]
-        st.caption(t("sc.alloc.binding", lang, items="; ".join(items)))
+    st.subheader(t("sc.why.heading", lang))
+    first, *limits = allocation_reasons(result, lang, choices.label)
+    st.markdown("\n".join([md_text(first), "", *(f"- {md_text(line)}" for line in limits)]))
 with st.expander(t("sc.alloc.method", lang)):
     st.markdown(t("sc.alloc.method_text", lang))
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from risk.present.scenarios import allocation_error_text, allocation_reasons
 from risk.scenarios.allocation import (
     REASON_INELIGIBLE,
     REASON_LOW_FINANCIAL,
@@ -15,8 +18,13 @@ from risk.scenarios.allocation import (
     allocate,
     dominated_pairs,
     draw_weights,
+    explain,
     tail_mean,
 )
+from risk.scenarios.shortlist import allocation_inputs
+from risk.scoring.engine import engine_for
+from risk.spec import ScoreSpec
+from risk.store.embedded import open_store
 
 TOL = 1e-6
 
@@ -271,3 +279,98 @@ def test_thirty_by_thousand_solves() -> None:
     )
     assert a.amounts.sum() == pytest.approx(1e6)
     assert (a.shares <= 0.2 + TOL).all()
+
+
+# -- why a split is what it is, and a minimum number of markets ----------------------------------
+FIVE = np.array([[90.0, 80.0, 70.0, 60.0, 50.0], [92.0, 82.0, 72.0, 62.0, 52.0]])
+FIVE_CODES = ["AAA", "BBB", "CCC", "DDD", "EEE"]
+
+
+def test_a_corner_split_is_explained_by_the_cap_that_binds() -> None:
+    a = allocate(FIVE, 100, FIVE_CODES, limits=Limits(max_share=0.4))
+    assert a.shares.tolist() == pytest.approx([0.4, 0.4, 0.2, 0.0, 0.0])  # 40/40/20
+    why = explain(a)
+    assert why.corner
+    assert why.at_country_cap == ("AAA", "BBB")
+    assert why.rest == ("CCC",)
+    assert why.unfunded == ("DDD", "EEE")
+    assert a.to_dict()["explanation"]["at_country_cap"] == ["AAA", "BBB"]
+    en = allocation_reasons(a, "en", str)
+    assert "corners of the limits" in en[0]
+    assert "At the per-country cap (40%): AAA 40%, BBB 40%" in en
+    assert "Takes what the limits leave: CCC 20%" in en
+    assert any(line.startswith("Nothing for DDD, EEE") for line in en)
+    zh = allocation_reasons(a, "zh-TW", str)
+    assert "達到單一國家上限（40%）：AAA 40%、BBB 40%" in zh
+    assert all(line and not line.startswith("sc.") for line in en + zh)
+
+
+def test_the_regional_cap_is_named_with_the_markets_it_holds() -> None:
+    a = allocate(
+        FIVE,
+        100,
+        FIVE_CODES,
+        regions=["Europe", "Europe", "East Asia", "Middle East", "Middle East"],
+        limits=Limits(max_share=0.4, max_region_share=0.5),
+    )
+    assert a.shares.tolist() == pytest.approx([0.4, 0.1, 0.4, 0.1, 0.0])
+    why = explain(a)
+    assert why.regions_at_cap == ("Europe",)
+    assert why.held_by_region == ("BBB",)
+    en = allocation_reasons(a, "en", str)
+    assert "Europe is at the regional cap (50%): AAA 40%, BBB 10%" in en
+
+
+def test_a_minimum_number_of_markets_funds_that_many_with_the_stake() -> None:
+    free = allocate(FIVE, 100, FIVE_CODES, limits=Limits(max_share=1.0))
+    assert (free.shares > 0).sum() == 1
+    a = allocate(FIVE, 100, FIVE_CODES, limits=Limits(max_share=1.0, min_markets=4, min_stake=0.1))
+    assert a.shares.tolist() == pytest.approx([0.7, 0.1, 0.1, 0.1, 0.0])
+    assert (a.shares > 0).sum() == 4 and a.shares[a.shares > 0].min() >= 0.1 - TOL
+    assert explain(a).at_min_stake == ("BBB", "CCC", "DDD")
+    assert {"min_markets:BBB", "min_markets:CCC", "min_markets:DDD"} <= set(a.binding)
+    en = allocation_reasons(a, "en", str)
+    assert (
+        "Given only the minimum stake (10%) so that at least 4 markets are funded: "
+        "BBB 10%, CCC 10%, DDD 10%"
+    ) in en
+    assert a.to_dict()["limits"]["min_markets"] == 4
+
+
+@pytest.mark.parametrize(
+    ("limits", "regions", "limit", "words"),
+    [
+        (Limits(min_markets=6), None, "min_markets_available", "only 5 in the shortlist"),
+        (Limits(min_markets=5, min_stake=0.25), None, "min_markets_total", "125%"),
+        (Limits(max_share=0.2, min_markets=2, min_stake=0.3), None, "min_stake_above_cap", "30%"),
+        (
+            Limits(max_share=0.5, max_region_share=0.5, min_markets=5, min_stake=0.2),
+            ["Europe", "Europe", "Europe", "Asia", "Asia"],
+            "min_markets_caps",
+            "do not fit",
+        ),
+    ],
+)
+def test_an_impossible_minimum_of_markets_is_said_in_both_languages(
+    limits: Limits, regions: list[str] | None, limit: str, words: str
+) -> None:
+    with pytest.raises(AllocationError, match=words) as caught:
+        allocate(FIVE, 100, FIVE_CODES, regions=regions, limits=limits)
+    assert caught.value.limit == limit
+    assert allocation_error_text(caught.value, "zh-TW").startswith(("最少配置國家數", "每國最低"))
+    assert allocation_error_text(caught.value, "en").startswith(
+        ("The minimum", "The minimum stake")
+    )
+
+
+def test_gulf_markets_count_under_the_middle_east_not_an_asian_regional_cap(
+    datasets_dir: Path, data_dir: Path
+) -> None:
+    eng = engine_for(open_store())
+    spec = ScoreSpec.from_preset("balanced", data_version=eng.data_version)
+    inputs = allocation_inputs(eng, spec, [], ["ARE", "SAU", "JPN", "KOR"], n_draws=20)
+    assert inputs.regions == ("Middle East", "Middle East", "East Asia", "East Asia")
+    a = inputs.allocate(100, Limits(max_share=0.4, max_region_share=0.5))
+    region_caps = {b.partition(":")[2] for b in a.binding if b.startswith("max_region_share")}
+    assert not region_caps & {"Asia", "Asia-Pacific"}
+    assert a.shares[2:].sum() <= 0.5 + TOL  # Japan and Korea share the East Asia cap

@@ -128,5 +128,25 @@ def test_allocate_table_and_infeasible(capsys: pytest.CaptureFixture[str]) -> No
     assert "max share per country binds" in err
 
 
+def test_allocate_takes_a_minimum_number_of_markets_and_says_why(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["allocate", "--top", "8", "--budget", "100", "--draws", "50"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "At the per-country cap (40%)" in out and "Nothing for" in out
+    code, out, _ = run(
+        capsys, *argv, "--min-markets", "6", "--min-stake", "0.08", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    funded = [c for c, a in data["allocation"].items() if a > 0]
+    assert len(funded) >= 6 and min(data["shares"][c] for c in funded) >= 0.08 - 1e-6
+    assert data["limits"]["min_markets"] == 6
+    assert set(data["explanation"]) >= {"at_country_cap", "at_min_stake", "rest", "unfunded"}
+    code, _, err = run(capsys, *argv, "--min-markets", "9")
+    assert code == 2 and "only 8 in the shortlist" in err
+
+
 def test_allocation_bench_is_registered() -> None:
     assert "allocation" in BENCHMARKS

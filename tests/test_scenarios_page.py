@@ -87,3 +87,32 @@ def test_chinese_by_default(datasets_dir: Path, data_dir: Path) -> None:
     assert any(m.label == "新增不合格" for m in at.metric)
     strings = json.loads((ROOT / "risk" / "locales" / "scenarios.json").read_text("utf-8"))
     assert all(set(v) == {"zh-TW", "en"} and all(v.values()) for v in strings.values())
+
+
+def _why(at: AppTest) -> str:
+    """The "why this split" text as the reader sees it (Markdown escapes taken out)."""
+    texts = [m.value.replace("\\", "") for m in at.markdown]
+    return next(x for x in texts if "40%" in x and ("cap" in x or "上限" in x))
+
+
+def test_the_split_says_why_and_takes_a_minimum_number_of_markets(
+    datasets_dir: Path, data_dir: Path
+) -> None:
+    at = open_page()
+    assert [s.value for s in at.subheader if s.value == "Why this split"]
+    why = _why(at)
+    assert "At the per-country cap (40%)" in why and "Nothing for" in why
+    funded = frame_with(at, "amount")
+    assert (funded["amount"] > 0).sum() < 5  # a corner: the best few at the cap
+    at.number_input(key="al_minm").set_value(5).run()
+    assert not at.exception, [e.message for e in at.exception]
+    alloc = frame_with(at, "amount")
+    assert (alloc["amount"] > 0).sum() >= 5
+    assert alloc.loc[alloc["amount"] > 0, "share"].min() >= 5 - 1e-6
+    assert query(at)["minm"] == "5"
+    assert "so that at least 5 markets are funded" in _why(at)
+    zh = open_page(lang="zh-TW", minm="5")
+    assert any(s.value == "為何這樣配置" for s in zh.subheader)
+    assert "為達到至少 5 個國家" in _why(zh)
+    too_many = open_page(lang="zh-TW", short="JPN,DEU,GBR", minm="5")
+    assert any("候選名單中只有 3 個" in e.value for e in too_many.error)

@@ -83,10 +83,11 @@ class ScenarioChoices:
                     col.number_input(text, key=key, step=step, format="%g")  # 10, not 10.00
 
     def allocation_controls(self, ranked: list[str]) -> None:
-        """The shortlist (ranked countries first), its size, the budget and the risk limits."""
+        """The shortlist (ranked countries first), its size, the budget, the minimum number of
+        markets (and the least stake each counts with) and the risk limits."""
         ss, lang = st.session_state, self.lang
         ss["al_short"] = [c for c in ss.get("al_short", []) if c in self.iso_options]
-        c1, c2, c3 = st.columns([4, 1, 1])
+        c1, c2, c3, c4, c5 = st.columns([3, 1, 1, 1.2, 1.2], vertical_alignment="bottom")
         c1.multiselect(
             t("sc.alloc.shortlist", lang),
             ranked + [c for c in self.iso_options if c not in ranked],
@@ -96,6 +97,23 @@ class ScenarioChoices:
         )
         c2.number_input(t("sc.alloc.top_n", lang), 1, 50, key="al_top")
         c3.number_input(t("sc.alloc.budget", lang), min_value=0.0, key="al_budget")
+        c4.number_input(
+            t("sc.alloc.min_markets", lang),
+            1,
+            50,
+            step=1,
+            key="al_minm",
+            help=t("sc.alloc.min_markets_help", lang),
+        )
+        c5.number_input(
+            t("sc.alloc.min_stake", lang),
+            1,
+            100,
+            step=1,
+            key="al_stake",
+            help=t("sc.alloc.min_stake_help", lang),
+            disabled=ss.get("al_minm", 1) <= 1,
+        )
         c1, c2, c3, c4, c5 = st.columns(5)
         c1.slider(t("sc.alloc.max_share", lang), 1, 100, key="al_maxc")
         c2.slider(t("sc.alloc.max_region", lang), 1, 100, key="al_maxr")

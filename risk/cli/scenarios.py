@@ -11,6 +11,7 @@ import pandas as pd
 
 from risk.cells import csv_text
 from risk.cli.scoring import _add_spec_options, _json_default, _records, spec_from_args
+from risk.present.scenarios import allocation_reasons
 from risk.scenarios.allocation import Limits, allocate
 from risk.scenarios.kinds import KINDS, SEPARATOR, parse_scenarios
 from risk.scenarios.runs import movers, run
@@ -66,6 +67,8 @@ def limits_from_args(args: argparse.Namespace) -> Limits:
         tail=args.tail,
         risk_aversion=args.risk_aversion,
         min_tail_score=args.min_tail_score,
+        min_markets=args.min_markets,
+        min_stake=args.min_stake,
     )
 
 
@@ -117,6 +120,11 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     print(summary.to_string(float_format=lambda v: f"{v:,.4g}"))
     if result.binding:
         print(f"binding: {', '.join(result.binding)}")
+    print()
+    first, *reasons = allocation_reasons(result, "en", str)
+    print(first)
+    for line in reasons:
+        print(f"- {line}")
     return 0
 
 
@@ -147,6 +155,18 @@ def register(subparsers: Any) -> None:
     a.add_argument("--tail", type=float, default=Limits.tail, help="CVaR tail share of draws")
     a.add_argument("--risk-aversion", type=float, default=Limits.risk_aversion, help="0..1")
     a.add_argument("--min-tail-score", type=float, default=None)
+    a.add_argument(
+        "--min-markets",
+        type=int,
+        default=Limits.min_markets,
+        help="fund at least this many markets, each with at least --min-stake",
+    )
+    a.add_argument(
+        "--min-stake",
+        type=float,
+        default=Limits.min_stake,
+        help="least share of the budget a market counts with (with --min-markets)",
+    )
     a.add_argument(
         "--stress",
         action="append",

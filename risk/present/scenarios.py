@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from risk.gates import reason_label
-from risk.i18n import colon, name_column, t
-from risk.scenarios.allocation import Allocation
+from risk.i18n import colon, name_column, strings, t
+from risk.scenarios.allocation import Allocation, AllocationError, explain
 from risk.scenarios.kinds import Scenario
 from risk.scenarios.runs import COMBINED, CURRENT
 from risk.scenarios.shortlist import AllocationInputs
+from risk.text import join_items
 
 # --------------------------------------------------------------------------------------
 # Display helpers (plain data for the page)
@@ -141,3 +143,66 @@ def allocation_frame(
             "reason": [why(c) for c in result.iso3],
         }
     )
+
+
+def percent(share: float) -> str:
+    """A share of the budget as people write it: 40%, 17.5%."""
+    return f"{share * 100:.1f}".removesuffix(".0") + "%"
+
+
+def allocation_reasons(result: Allocation, lang: str, label: Callable[[str], str]) -> list[str]:
+    """Why the split is what it is, in the user's language: the objective, then one line per
+    limit that holds a share (with the markets it holds and their shares), who takes what is
+    left, who gets nothing, and how to spread the budget wider. `label` names a country."""
+    why, lim = explain(result), result.limits
+    share = dict(zip(result.iso3, result.shares, strict=True))
+
+    def items(codes: tuple[str, ...]) -> str:
+        return join_items([f"{label(c)} {percent(share[c])}" for c in codes], lang)
+
+    tail = percent(lim.tail)
+    lines = [t("sc.why.corner" if why.corner else "sc.why.spread", lang, tail=tail)]
+    if why.at_country_cap:
+        lines.append(
+            t("sc.why.at_cap", lang, cap=percent(lim.max_share), items=items(why.at_country_cap))
+        )
+    regions = dict(zip(result.iso3, result.regions or ("",) * len(result.iso3), strict=True))
+    for region in why.regions_at_cap:
+        members = tuple(c for c in result.iso3 if regions[c] == region and share[c] > 0)
+        lines.append(
+            t(
+                "sc.why.region_cap",
+                lang,
+                region=t(f"bregion.{region}", lang),
+                cap=percent(lim.max_region_share),
+                items=items(members),
+            )
+        )
+    if why.at_min_stake:
+        lines.append(
+            t(
+                "sc.why.min_stake",
+                lang,
+                n=lim.min_markets,
+                stake=percent(lim.min_stake),
+                items=items(why.at_min_stake),
+            )
+        )
+    if why.rest:
+        key = "sc.why.rest" if len(why.rest) == 1 else "sc.why.shared"
+        lines.append(t(key, lang, items=items(why.rest)))
+    if why.unfunded:
+        names = join_items([label(c) for c in why.unfunded], lang)
+        lines.append(t("sc.why.unfunded", lang, items=names))
+        lines.append(t("sc.why.hint", lang))
+    return lines
+
+
+def allocation_error_text(exc: AllocationError, lang: str) -> str:
+    """An allocation that cannot be made, in the user's language when the limit is known (the
+    library's English message otherwise)."""
+    key = f"sc.alloc.limit.{exc.limit}"
+    if not exc.limit or key not in strings():
+        return str(exc)
+    values = {k: percent(v) if isinstance(v, float) else v for k, v in exc.values.items()}
+    return t(key, lang, **values)

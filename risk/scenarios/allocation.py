@@ -9,7 +9,10 @@ money went. The allocation maximises
 
 where CVaR_beta(r) is the mean of r over the worst beta share of the draws (the lower tail), subject
 to: shares sum to one, each country at most `max_share`, each region at most `max_region_share`,
-and zero for countries that are ineligible or below the minimum financial-feasibility score.
+and zero for countries that are ineligible or below the minimum financial-feasibility score. When
+the user asks for at least `min_markets` markets, each funded market gets at least `min_stake`; a
+binary variable per country says whether it is funded, and the programme becomes a mixed-integer
+one (still solved exactly by HiGHS).
 
 Why mean-CVaR: the draws are not normally distributed (scenarios move whole groups of countries at
 once, and gates set scores to zero), so variance is a poor measure of risk; the tail mean looks
@@ -21,7 +24,11 @@ linear programme (solved exactly by HiGHS) rather than a heuristic:
 
 The optimum weakly improves every draw when money moves from a country to one that scores at least
 as well in every draw, so after solving, any such pair is put in order (a swap, when the caps
-allow it) and a dominated country never receives more than the one dominating it."""
+allow it) and a dominated country never receives more than the one dominating it.
+
+A linear programme's optimum sits on a corner of its limits: money goes to the best markets until
+a cap stops it (40/40/20 under a 40% cap), and only the tail term spreads it further. `explain`
+says which limit holds each share where it is."""
 
 from __future__ import annotations
 
@@ -31,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix, hstack, identity, vstack
 
 from risk.errors import RiskError
@@ -41,8 +48,13 @@ REASON_LOW_FINANCIAL = "below minimum financial score"
 SHARE_TOL = 1e-9  # shares below this are rounded to zero
 
 
+@dataclass
 class AllocationError(RiskError):
-    """No allocation satisfies the limits; the message names the constraint that binds."""
+    """No allocation satisfies the limits; the message names the constraint that binds. `limit`
+    (when set) names it for a message in the user's language, with its figures in `values`."""
+
+    limit: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,9 +67,33 @@ class Limits:
     tail: float = 0.05  # beta: the share of worst draws whose mean is the CVaR
     risk_aversion: float = 0.5  # lambda: 0 = expected score only, 1 = tail only
     min_tail_score: float | None = None  # optional floor on the CVaR
+    min_markets: int = 1  # at least this many markets funded, each with at least `min_stake`
+    min_stake: float = 0.05  # the least share of the budget a funded market counts with
 
     def validate(self) -> None:
         """Raise AllocationError if a limit is out of range."""
+        if not (isinstance(self.min_markets, (int, np.integer)) and self.min_markets >= 1):
+            raise AllocationError(
+                "the minimum number of markets must be a whole number, at least 1"
+            )
+        if not 0 < self.min_stake <= 1:
+            raise AllocationError("the minimum stake per market must be in (0, 1]")
+        if self.min_markets > 1 and self.min_stake > self.max_share:
+            raise AllocationError(
+                f"the minimum stake per market ({self.min_stake:.0%}) is above the max share per "
+                f"country ({self.max_share:.0%})",
+                limit="min_stake_above_cap",
+                values={"stake": self.min_stake, "cap": self.max_share},
+            )
+        if self.min_markets * self.min_stake > 1 + 1e-12:
+            raise AllocationError(
+                f"the minimum number of markets binds: {self.min_markets} markets x "
+                f"{self.min_stake:.0%} = {self.min_markets * self.min_stake:.0%} of the budget; "
+                f"lower the minimum stake to at most {1 / self.min_markets:.1%} or ask for fewer "
+                "markets",
+                limit="min_markets_total",
+                values={"n": int(self.min_markets), "stake": self.min_stake},
+            )
         if not 0 < self.max_share <= 1:
             raise AllocationError("max share per country must be in (0, 1]")
         if not 0 < self.max_region_share <= 1:
@@ -86,6 +122,7 @@ class Allocation:
     excluded: dict[str, str]  # iso3 -> why it gets nothing regardless of the optimisation
     binding: list[str] = field(default_factory=list)  # limits at their bound
     limits: Limits = field(default_factory=Limits)
+    regions: tuple[str, ...] = ()  # one label per country, as the regional cap counts them
 
     def frame(self) -> pd.DataFrame:
         """One row per country: amount, share and, for excluded countries, the reason."""
@@ -114,6 +151,7 @@ class Allocation:
             "by_state": dict(self.by_state),
             "excluded": dict(self.excluded),
             "binding": list(self.binding),
+            "explanation": explain(self).to_dict(),
             "limits": {
                 "max_share": self.limits.max_share,
                 "max_region_share": self.limits.max_region_share,
@@ -121,6 +159,8 @@ class Allocation:
                 "tail": self.limits.tail,
                 "risk_aversion": self.limits.risk_aversion,
                 "min_tail_score": self.limits.min_tail_score,
+                "min_markets": int(self.limits.min_markets),
+                "min_stake": self.limits.min_stake,
             },
         }
 
@@ -152,6 +192,14 @@ def _feasibility(
             "no country can receive money: every country in the shortlist is ineligible or "
             "below the minimum financial score",
             rows=[{"iso3": c, "reason": r} for c, r in reasons.items()],
+        )
+    if limits.min_markets > k:
+        raise AllocationError(
+            f"the minimum number of markets binds: {limits.min_markets} markets are required but "
+            f"only {k} in the shortlist can receive money; ask for fewer or add countries",
+            rows=[{"iso3": c} for c, flag in zip(iso3, ok, strict=True) if flag],
+            limit="min_markets_available",
+            values={"n": int(limits.min_markets), "k": k},
         )
     if k * limits.max_share < 1 - 1e-12:
         raise AllocationError(
@@ -185,8 +233,11 @@ def _solve(
     lam: float,
     tail: float,
     floor: float | None,
+    markets: tuple[int, float] | None = None,
 ) -> tuple[np.ndarray | None, str]:
-    """The mean-CVaR linear programme over shares x (n), zeta (1), u (d)."""
+    """The mean-CVaR linear programme over shares x (n), zeta (1), u (d); with `markets` (at
+    least m markets funded, each with at least `stake`), a mixed-integer programme with one binary
+    z (n) per country: x <= cap z, x >= stake z, sum z >= m."""
     d, n = scores.shape
     mean_s = p @ scores
     c = np.concatenate([-(1 - lam) * mean_s, [-lam], lam * p / tail])
@@ -206,6 +257,10 @@ def _solve(
         rows_ub.append(csr_matrix(row))
         b_ub.append(np.array([-floor]))
     a_eq = np.concatenate([np.ones(n), np.zeros(1 + d)])[None, :]
+    if markets is not None:
+        return _solve_markets(
+            c, vstack(rows_ub, format="csr"), np.concatenate(b_ub), caps, d, markets
+        )
     bounds = [(0.0, float(cap)) for cap in caps] + [(None, None)] + [(0.0, None)] * d
     res = linprog(
         c,
@@ -217,6 +272,44 @@ def _solve(
         method="highs",
     )
     if res.status != 0:
+        return None, str(res.message)
+    return np.asarray(res.x[:n], dtype=float), ""
+
+
+def _solve_markets(
+    c: np.ndarray,
+    a_ub: csr_matrix,
+    b_ub: np.ndarray,
+    caps: np.ndarray,
+    d: int,
+    markets: tuple[int, float],
+) -> tuple[np.ndarray | None, str]:
+    """`_solve`'s programme with a minimum number of funded markets (binaries after u)."""
+    n = caps.size
+    m, stake = markets
+    eye = identity(n, format="csr")
+    gap = csr_matrix((n, 1 + d))
+    rows = vstack(
+        [
+            hstack([a_ub, csr_matrix((a_ub.shape[0], n))]),
+            hstack([eye, gap, -csr_matrix(np.diag(caps))]),  # x_i <= cap_i z_i
+            hstack([-eye, gap, stake * eye]),  # x_i >= stake z_i
+            csr_matrix(np.concatenate([np.zeros(n + 1 + d), -np.ones(n)])[None, :]),  # sum z >= m
+        ],
+        format="csr",
+    )
+    upper = np.concatenate([b_ub, np.zeros(2 * n), [-float(m)]])
+    total = np.concatenate([np.ones(n), np.zeros(1 + d + n)])[None, :]
+    res = milp(
+        np.concatenate([c, np.zeros(n)]),
+        constraints=[LinearConstraint(rows, -np.inf, upper), LinearConstraint(total, 1.0, 1.0)],
+        integrality=np.concatenate([np.zeros(n + 1 + d), np.ones(n)]),
+        bounds=Bounds(
+            np.concatenate([np.zeros(n), [-np.inf], np.zeros(d), np.zeros(n)]),
+            np.concatenate([caps, [np.inf], np.full(d, np.inf), (caps > 0).astype(float)]),
+        ),
+    )
+    if res.status != 0 or res.x is None:
         return None, str(res.message)
     return np.asarray(res.x[:n], dtype=float), ""
 
@@ -234,7 +327,12 @@ def _clean(x: np.ndarray, caps: np.ndarray) -> np.ndarray:
 
 
 def order_dominated(
-    x: np.ndarray, scores: np.ndarray, regions: np.ndarray, region_cap: float, ok: np.ndarray
+    x: np.ndarray,
+    scores: np.ndarray,
+    regions: np.ndarray,
+    region_cap: float,
+    ok: np.ndarray,
+    stake: float = 0.0,
 ) -> np.ndarray:
     """Reorder shares so that a country scoring no higher than another in every draw never gets
     more than it.
@@ -242,7 +340,8 @@ def order_dominated(
     If j scores at least as high as i in every draw and x_i > x_j, swapping their shares moves money
     to a country at least as good everywhere, so no draw gets worse and the optimum is kept; two
     countries with identical draws get the mean of their shares. Both have the same country cap;
-    a change is made only if the regional cap still holds afterwards.
+    a change is made only if the regional cap still holds afterwards, and an even split only if
+    it leaves no funded country below `stake` (the minimum stake of a required market).
     """
     x = x.copy()
     idx = np.flatnonzero(ok)
@@ -258,6 +357,8 @@ def order_dominated(
                 continue
             if geq[b, a]:  # identical in every draw: share equally
                 new_i = new_j = (x[i] + x[j]) / 2
+                if 0 < new_i < stake - 1e-12:
+                    continue
             else:
                 new_i, new_j = x[j], x[i]
             if regions[i] != regions[j]:
@@ -321,11 +422,22 @@ def allocate(
     region_rows = []
     if lim.max_region_share < 1:
         region_rows = [np.flatnonzero(ok & (reg == r)) for r in np.unique(reg[ok])]
+    markets = (int(lim.min_markets), lim.min_stake) if lim.min_markets > 1 else None
     x, message = _solve(
-        s, p, caps, region_rows, lim.max_region_share, lim.risk_aversion, lim.tail, None
+        s, p, caps, region_rows, lim.max_region_share, lim.risk_aversion, lim.tail, None, markets
     )
+    if x is None and markets is not None:
+        raise AllocationError(
+            f"the minimum number of markets binds: {lim.min_markets} markets with at least "
+            f"{lim.min_stake:.0%} each do not fit under the per-country and regional caps; ask for "
+            "fewer markets, lower the minimum stake or raise the regional cap",
+            limit="min_markets_caps",
+            values={"n": int(lim.min_markets), "stake": lim.min_stake},
+        )
     if x is not None and lim.min_tail_score is not None:
-        best, _ = _solve(s, p, caps, region_rows, lim.max_region_share, 1.0, lim.tail, None)
+        best, _ = _solve(
+            s, p, caps, region_rows, lim.max_region_share, 1.0, lim.tail, None, markets
+        )
         best_tail = tail_mean(s @ best, p, lim.tail) if best is not None else float("nan")
         x, message = _solve(
             s,
@@ -336,6 +448,7 @@ def allocate(
             lim.risk_aversion,
             lim.tail,
             lim.min_tail_score,
+            markets,
         )
         if x is None:
             raise AllocationError(
@@ -345,7 +458,7 @@ def allocate(
     if x is None:
         raise AllocationError(f"the allocation could not be solved: {message}")
     x = _clean(x, caps)
-    x = order_dominated(x, s, reg, lim.max_region_share, ok)
+    x = order_dominated(x, s, reg, lim.max_region_share, ok, lim.min_stake if markets else 0.0)
     r = s @ x
     by_state: dict[str, float] = {}
     if lab is None:
@@ -359,6 +472,9 @@ def allocate(
         for members in region_rows:
             if x[members].sum() >= lim.max_region_share - 1e-7:
                 binding.append(f"max_region_share:{reg[members[0]]}")
+    if markets:
+        at_stake = ok & (np.abs(x - lim.min_stake) <= 1e-7) & (x < caps - 1e-7)
+        binding += [f"min_markets:{codes[i]}" for i in np.flatnonzero(at_stake)]
     return Allocation(
         iso3=codes,
         budget=float(budget),
@@ -372,6 +488,75 @@ def allocate(
         excluded=reasons,
         binding=binding,
         limits=lim,
+        regions=tuple(str(r) for r in reg),
+    )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Which limit holds each share of an allocation where it is (ISO3 codes, region labels).
+
+    A linear programme puts money in the best markets until a limit stops it, so most shares sit
+    on a limit: the per-country cap, the regional cap (`regions_at_cap` and the countries it
+    holds), or the minimum stake of a required market. What is left goes to `rest`: one market
+    (a corner solution), or several when spreading between them raises the worst-tail score.
+    """
+
+    at_country_cap: tuple[str, ...]
+    regions_at_cap: tuple[str, ...]
+    held_by_region: tuple[str, ...]  # funded below their own cap because their region is full
+    at_min_stake: tuple[str, ...]  # funded at the minimum stake to reach the minimum markets
+    rest: tuple[str, ...]  # funded between their limits: they take what the limits leave
+    unfunded: tuple[str, ...]  # could receive money and get none
+    excluded: tuple[str, ...]  # ineligible or below the minimum financial score
+
+    @property
+    def corner(self) -> bool:
+        """Every funded share but at most one sits on a limit."""
+        return len(self.rest) <= 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "corner": self.corner,
+            "at_country_cap": list(self.at_country_cap),
+            "regions_at_cap": list(self.regions_at_cap),
+            "held_by_region": list(self.held_by_region),
+            "at_min_stake": list(self.at_min_stake),
+            "rest": list(self.rest),
+            "unfunded": list(self.unfunded),
+            "excluded": list(self.excluded),
+        }
+
+
+def explain(a: Allocation, tol: float = 1e-7) -> Explanation:
+    """Sort an allocation's countries by the limit that holds their share."""
+    lim, x = a.limits, a.shares
+    regions = np.array(a.regions or ["all"] * len(a.iso3), dtype=object)
+    ok = np.array([c not in a.excluded for c in a.iso3], dtype=bool)
+    funded = ok & (x > tol)
+    capped = funded & (x >= lim.max_share - tol)
+    full = [
+        str(r)
+        for r in dict.fromkeys(regions[funded].tolist())
+        if lim.max_region_share < 1 and x[regions == r].sum() >= lim.max_region_share - tol
+    ]
+    staked = funded & ~capped & (np.abs(x - lim.min_stake) <= tol)
+    if lim.min_markets <= 1:
+        staked[:] = False  # no minimum asked: a share equal to the stake is a coincidence
+    in_full = funded & ~capped & ~staked & np.isin(regions, full)
+    rest = funded & ~capped & ~in_full & ~staked
+
+    def pick(mask: np.ndarray) -> tuple[str, ...]:
+        return tuple(c for c, m in zip(a.iso3, mask, strict=True) if m)
+
+    return Explanation(
+        at_country_cap=pick(capped),
+        regions_at_cap=tuple(full),
+        held_by_region=pick(in_full),
+        at_min_stake=pick(staked),
+        rest=pick(rest),
+        unfunded=pick(ok & ~funded),
+        excluded=pick(~ok),
     )
 
 

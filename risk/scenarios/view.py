@@ -24,6 +24,8 @@ QUERY_KEYS: tuple[str, ...] = (
     "minfin",
     "ra",
     "tail",
+    "minm",
+    "stake",
 )
 
 
@@ -55,6 +57,8 @@ class ScenarioView:
             ("minfin", lim.min_financial, d.limits.min_financial),
             ("ra", lim.risk_aversion, d.limits.risk_aversion),
             ("tail", lim.tail * 100, d.limits.tail * 100),
+            ("minm", lim.min_markets, d.limits.min_markets),
+            ("stake", lim.min_stake * 100, d.limits.min_stake * 100),
         ):
             if abs(value - default) > 1e-12:
                 q[key] = f"{round(value, 6):g}"
@@ -100,6 +104,8 @@ class ScenarioView:
             min_financial=number("minfin", d.limits.min_financial, 0, 100),
             risk_aversion=number("ra", d.limits.risk_aversion, 0, 1),
             tail=number("tail", d.limits.tail * 100, 1, 100) / 100,
+            min_markets=int(number("minm", d.limits.min_markets, 1, 50)),
+            min_stake=number("stake", d.limits.min_stake * 100, 1, 100) / 100,
         )
         view = cls(
             scenarios=scenarios,
@@ -135,6 +141,8 @@ def widget_state(view: ScenarioView) -> dict[str, Any]:
         al_minfin=float(lim.min_financial),
         al_ra=float(lim.risk_aversion),
         al_tail=round(lim.tail * 100),
+        al_minm=int(lim.min_markets),
+        al_stake=round(lim.min_stake * 100),
     )
     return out
 
@@ -161,5 +169,7 @@ def view_from_widgets(values: Any) -> ScenarioView:
             min_financial=float(values.get("al_minfin", 0.0)),
             risk_aversion=float(values.get("al_ra", 0.5)),
             tail=values.get("al_tail", 5) / 100,
+            min_markets=int(values.get("al_minm", 1)),
+            min_stake=values.get("al_stake", 5) / 100,
         ),
     )
