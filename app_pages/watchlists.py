@@ -86,8 +86,7 @@ changes = changes_since_saved(opened, ranked)
 for col, (key, n) in zip(st.columns(4), change_counts(changes).items(), strict=True):
     col.metric(t(f"watch.metric.{key}", lang), n)
 shown = changes_table(changes, names, lang)
-number = {"rank_then": "%d", "rank_now": "%d", "score_then": "%.1f", "score_now": "%.1f",
-          "score_change": "%+.1f"}  # fmt: skip
+number = {"score_then": "%.1f", "score_now": "%.1f", "score_change": "%+.1f"}
 column_config = {
     c: st.column_config.NumberColumn(t(f"watch.col.{c}", lang), format=number[c])
     if c in number
@@ -102,12 +101,14 @@ c1, c2, c3 = st.columns([2, 2, 1])
 c1.page_link(
     "app_pages/overview.py",
     label=t("watch.open_view", lang),
+    icon=":material/public:",
     query_params={**opened.query, "lang": lang},
 )
 scenario_query = {**opened.query, "spec": spec_now.to_url(), "short": ",".join(opened.countries)}
 c2.page_link(
     "app_pages/scenarios.py",
     label=t("watch.open_scenarios", lang),
+    icon=":material/alt_route:",
     query_params={**scenario_query, "lang": lang},
 )
 with c3.popover(t("watch.delete", lang)):

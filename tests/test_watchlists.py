@@ -241,6 +241,7 @@ def test_changes_since_saved_statuses() -> None:
     assert shown.loc["JPN", "name"] == "Japan" and shown.loc["KOR", "name"] == "KOR"
     assert shown.loc["KOR", "move"] == "▲ 1" and shown.loc["JPN", "move"] == "▼ 1"
     assert shown.loc["DEU", "status"] == "now excluded" and "D:5" in shown.loc["DEU", "reason"]
+    assert shown.loc["DEU", ["rank_then", "rank_now"]].tolist() == ["3", "–"]  # never 'None'
     zh = changes_table(changes.reset_index(), {}, "zh-TW").set_index("iso3")
     assert zh.loc["VNM", "status"] == "新進排名"
 

@@ -61,12 +61,20 @@ def move_text(rank_change: float, status: str) -> str:
     return "＝"
 
 
+def rank_text(rank: float) -> str:
+    """A rank as people read it: '7', or '–' when the country was not ranked."""
+    return "–" if rank is None or rank != rank else f"{rank:.0f}"
+
+
 def changes_table(changes: pd.DataFrame, names: Mapping[str, str], lang: str) -> pd.DataFrame:
-    """`risk.watchlists.changes_since_saved` for people: country names in `lang`, an arrow for the
-    move, the status and the reason for an exclusion in words."""
+    """`risk.watchlists.changes_since_saved` for people: country names in `lang`, ranks as text
+    ('–' when not ranked, never 'None'), an arrow for the move, the status and the reason for an
+    exclusion in words."""
     out = changes.copy()
     out.insert(0, "name", [str(names.get(c, c)) for c in out["iso3"]])
     out["move"] = [move_text(c, s) for c, s in zip(out["rank_change"], out["status"], strict=True)]
+    for col in ("rank_then", "rank_now"):
+        out[col] = [rank_text(r) for r in out[col]]
     out["status"] = [t(f"watch.status.{s}", lang) for s in out["status"]]
     out["reason"] = [reason_label(r, lang) if r else "" for r in out["reason"]]
     return out[list(CHANGE_TABLE_COLUMNS)]
