@@ -102,6 +102,12 @@ def test_the_overview_saves_its_top_ten_as_a_watchlist(datasets_dir: Path, data_
     assert all(saved.ranks[c] is not None for c in top)
     assert any(md_text(HOSTILE) in s.value for s in at.success)
     assert any(f"watch={saved.id}" in c.value for c in at.code)
+    # Countries of one's own choosing, beyond the top ten.
+    at.text_input(key="watch_name").input("Picked")
+    at.multiselect(key="watch_countries").set_value([top[3], "BRA"])
+    at.button(key="FormSubmitter:watch_save_form-Save watchlist").click().run()
+    picked = next(w for w in list_watchlists(open_store()) if w.name == "Picked")
+    assert picked.countries == (top[3], "BRA")
 
 
 def test_scenarios_start_from_a_watchlist(datasets_dir: Path, data_dir: Path) -> None:

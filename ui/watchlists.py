@@ -20,6 +20,7 @@ LINK_KEY = "watch"
 NAME_KEY = "watch_name"
 COUNTRIES_KEY = "watch_countries"
 TOP_KEY = "_watch_top"  # the view's top markets the country choice was last seeded with
+DRAWN_LANG_KEY = "_watch_lang"  # the language the country choice was last drawn in
 START_KEY = "sc_watch"
 
 
@@ -48,6 +49,11 @@ def save_control(
     ss = st.session_state
     if ss.get(TOP_KEY) != top or COUNTRIES_KEY not in ss:  # the view changed: its new top ten
         ss[TOP_KEY], ss[COUNTRIES_KEY] = top, top
+    elif ss.get(DRAWN_LANG_KEY) != lang:
+        # Written back once after a language switch, so the browser draws the names again in
+        # the new language (as ui.state does for the other choice widgets).
+        ss[COUNTRIES_KEY] = list(ss[COUNTRIES_KEY])
+    ss[DRAWN_LANG_KEY] = lang
     with st.expander(t("watch.save.title", lang)):
         st.caption(t("watch.save.help", lang))
         with st.form("watch_save_form", border=False):
