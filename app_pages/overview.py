@@ -34,7 +34,7 @@ from risk.present.top import top_markets, top_markets_html
 from risk.scoring.result import ranked_count
 from risk.share import save_view
 from risk.text import md_text
-from ui import cache, selection, state, view
+from ui import cache, maps, selection, state, view
 from ui.changes import overview_section as what_changed
 from ui.watchlists import save_control as save_watchlist
 
@@ -95,8 +95,14 @@ deck = overview_deck(
     height=MAP_HEIGHT,
 )
 deck.initial_view_state = preset_view(view_name(current.map_view, current.filters.markets))
-event = map_col.pydeck_chart(
-    deck, key="overview_map", on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT
+event = maps.show(
+    map_col,
+    deck,
+    version,
+    key="overview_map",
+    on_select="rerun",
+    selection_mode="single-object",
+    height=MAP_HEIGHT,
 )
 picked = (event.get("selection") or {}).get("objects", {}).get(COUNTRY_LAYER_ID) if event else None
 if picked:

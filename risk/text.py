@@ -49,6 +49,20 @@ def md_text(text: Any) -> str:
     return _SPECIAL.sub(lambda m: m.group(0) if m.group(1) else "\\" + m.group(0), plain)
 
 
+# Characters a CSS string in an HTML <style> element must not hold as they are: its quotes and
+# escape, angle brackets and ampersands (markup around it), and control characters.
+_CSS_UNSAFE = re.compile(r"[\"'\\<>&\x00-\x1f\x7f]")
+
+
+def css_string(text: Any) -> str:
+    """Plain text as a quoted CSS string (`content:` of a style sheet), safe inside an HTML
+    <style> element: every character that could end the string or the element is a six-digit
+    escape, so text from data is only ever shown, never read as CSS or markup. Newlines become
+    line breaks where the rule sets `white-space: pre-line`."""
+    body = _CSS_UNSAFE.sub(lambda m: f"\\{ord(m.group(0)):06x}", cell_text(text))
+    return f'"{body}"'
+
+
 def safe_link(url: Any) -> str | None:
     """A link from data made safe to show as one: an http(s) address with a host, else None (a
     `javascript:` address, a repository path or free text never becomes a clickable link)."""

@@ -20,11 +20,15 @@ from risk.present.maps import (
     MIN_PART,
     OCEAN_VIEW,
     OTHER_COLOR,
+    TIP_CLASS,
     country_deck,
     fit_view,
     locator_deck,
     lon_extent,
     polygon_rows_json,
+    serve_shapes,
+    shapes_file_json,
+    split_tooltip,
 )
 
 
@@ -152,3 +156,74 @@ def test_no_gap_along_the_date_line(drawn: dict) -> None:
 
 def test_fit_view_for_a_place_without_a_shape(world: dict) -> None:
     assert fit_view(world, "XXX") == OCEAN_VIEW
+
+
+# -- the shapes as a static file ----------------------------------------------------------------
+
+
+def test_static_shapes_file_holds_the_same_parts_with_names(world: dict) -> None:
+    names = pd.DataFrame({"iso3": ["FRA"], "name_en": ["France"], "name_zh_tw": ["法國"]})
+    inline = json.loads(polygon_rows_json(world, pd.DataFrame(columns=["iso3", "fill_color"])))
+    static = json.loads(shapes_file_json(world, names))
+    assert [r["polygon"] for r in static] == [r["polygon"] for r in inline]
+    assert [r["properties"]["iso3"] for r in static] == [r["iso3"] for r in inline]
+    france = [r["properties"] for r in static if r["properties"]["iso3"] == "FRA"]
+    assert france and all(
+        p == {"iso3": "FRA", "name_en": "France", "name_zh_tw": "法國"} for p in france
+    )
+    assert all(set(r) == {"properties", "polygon"} for r in static)
+
+
+def test_served_deck_sends_colours_and_tooltip_lines_not_shapes(world: dict) -> None:
+    hostile = '<img src=x onerror=alert(1)>"}'
+    props = pd.DataFrame(
+        {
+            "iso3": ["FRA", "DEU"],
+            "fill_color": [[1, 2, 3, 255], [4, 5, 6, 70]],
+            "status": [hostile, "ok"],
+            "rank_text": ["1", "–"],
+        }
+    )
+    template = "{name_en} <{name_zh_tw}> ({iso3})\nRank: {rank_text}\n{status}"
+    deck = country_deck(world, props, template)
+    sheet = serve_shapes(deck, "app/static/map/countries-x.json")
+    spec = json.loads(deck.to_json())
+    layer = spec["layers"][0]
+    assert layer["id"] == COUNTRY_LAYER_ID and layer["pickable"] is True
+    assert layer["data"] == "app/static/map/countries-x.json"
+    fill = layer["getFillColor"]
+    assert fill["@@function"] == "colorCategories" and fill["attr"] == "iso3"
+    assert dict(zip(fill["domain"], map(tuple, fill["colors"]), strict=True)) == {
+        "FRA": (1, 2, 3, 255),
+        "DEU": (4, 5, 6, 70),
+    }
+    assert fill["othersColor"] == [215, 215, 215, 255]
+    assert layer["updateTriggers"]["getFillColor"]
+    assert len(deck.to_json()) < 5000  # no shapes inside
+    # the first line from the file's fields (escaped by the browser), the rest from the sheet
+    assert set(deck._tooltip) == {"html", "style"}
+    assert deck._tooltip["html"] == (
+        "{name_en} &lt;{name_zh_tw}&gt; ({iso3})"
+        f'<div class="{TIP_CLASS}" data-tip="{{iso3}}"></div>'
+    )
+    assert sheet.startswith("<style>") and sheet.endswith("</style>")
+    inner = sheet[len("<style>") : -len("</style>")]
+    assert "<" not in inner and ">" not in inner  # the data cannot end the style element
+    assert '[data-tip="DEU"]::after{content:"Rank: –\\00000aok"}' in inner
+    assert "onerror=alert(1)" in inner and "\\00003cimg" in inner
+
+
+def test_a_deck_not_served_keeps_its_shapes(world: dict) -> None:
+    props = pd.DataFrame({"iso3": ["FRA"], "fill_color": [[1, 2, 3, 255]]})
+    deck = country_deck(world, props, "{iso3}")
+    assert serve_shapes(deck, "x.json") == ""  # every tooltip field is in the file
+    assert serve_shapes(deck, "y.json") == ""  # a second call changes nothing
+    assert json.loads(deck.to_json())["layers"][0]["data"] == "x.json"
+    inline = json.loads(country_deck(world, props, "{iso3}").to_json())
+    assert isinstance(inline["layers"][0]["data"], list)
+
+
+def test_tooltip_split_at_the_first_line_the_file_cannot_fill() -> None:
+    assert split_tooltip("{name_en} ({iso3})\nA: {x}\n{y}") == ("{name_en} ({iso3})", "A: {x}\n{y}")
+    assert split_tooltip("{name} ({iso3})") == ("", "{name} ({iso3})")
+    assert split_tooltip("{iso3}") == ("{iso3}", "")

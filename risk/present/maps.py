@@ -6,10 +6,14 @@ renders values as plain text, never as markup.
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
 import math
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Callable, Collection, Mapping
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +22,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from risk.geo import plain_value
+from risk.text import css_string
 
 Color = list[int]
 
@@ -35,21 +40,27 @@ class CompactDeck(pdk.Deck):
     forces Python's slow JSON encoder). Layer data given as a placeholder string is replaced by
     JSON text prepared once (the country shapes never change between reruns)."""
 
-    def set_fragments(self, fragments: dict[str, str]) -> None:
+    def set_fragments(self, fragments: dict[str, str | Callable[[], str]]) -> None:
         self.__dict__["_fragments"] = fragments
 
-    def add_fragment(self, placeholder: str, fragment: str) -> None:
+    def add_fragment(self, placeholder: str, fragment: str | Callable[[], str]) -> None:
         self.__dict__.setdefault("_fragments", {})[placeholder] = fragment
 
     def to_json(self) -> str:
-        fragments = self.__dict__.pop("_fragments", {})  # not part of the spec itself
+        # not part of the spec itself: the fragments, and what the country layer is built from
+        fragments = self.__dict__.pop("_fragments", {})
+        countries = self.__dict__.pop("_countries", None)
         try:
             text = json.dumps(
                 self, sort_keys=True, default=default_serialize, separators=(",", ":")
             )
         finally:
             self.__dict__["_fragments"] = fragments
+            if countries is not None:
+                self.__dict__["_countries"] = countries
         for placeholder, fragment in fragments.items():
+            # a fragment may be given as a function: built only if the deck is sent with it
+            fragment = fragment() if callable(fragment) else fragment
             text = text.replace(json.dumps(placeholder), fragment, 1)
         return text
 
@@ -208,8 +219,115 @@ def country_deck(
         views=[pdk.View(type="MapView", controller=True)],
         height=height,
     )
-    deck.set_fragments({"@@countries@@": polygon_rows_json(fc, props)})
+    deck.set_fragments({"@@countries@@": partial(polygon_rows_json, fc, props)})
+    deck.__dict__["_countries"] = (props, tooltip_text)  # for `serve_shapes`
     return deck
+
+
+# -- the country shapes, sent once ------------------------------------------------------------
+# The browser reads every deck it is sent with a slow JSON reader written in JavaScript, and the
+# shapes are most of the map's bytes. Served as one static file, they are fetched once and kept;
+# each rerun then sends only the colours (looked up by ISO3 in the browser) and the tooltip lines
+# (a style sheet beside the map).
+SHAPE_FIELDS = ("iso3", "name_en", "name_zh_tw")  # each row's properties in the static file
+TIP_CLASS = "map-tip"
+_PLACEHOLDER = re.compile(r"\{(.*?)\}")  # deck.gl's tooltip fields, as it finds them
+
+
+def shapes_file_json(fc: Mapping, names: pd.DataFrame) -> str:
+    """The static shapes file: one row per polygon part, `{"properties": {iso3, name_en,
+    name_zh_tw}, "polygon": rings}` (the same parts as `polygon_rows_json`), names from `names`
+    (the countries table)."""
+    by_code = names.drop_duplicates("iso3").set_index("iso3")[list(SHAPE_FIELDS[1:])]
+    heads: dict[str, str] = {}
+    rows = []
+    for code, coords in _shapes(fc, "iso3", 2):
+        if code not in heads:
+            values = by_code.loc[code].to_dict() if code in by_code.index else {}
+            props = {"iso3": code, **{k: plain_value(v) for k, v in values.items()}}
+            heads[code] = json.dumps(props, separators=(",", ":"), ensure_ascii=False)
+        rows.append('{"properties":' + heads[code] + ',"polygon":' + coords + "}")
+    return "[" + ",".join(rows) + "]"
+
+
+def fill_lookup(props: pd.DataFrame) -> dict[str, Any]:
+    """The country layer's fill as a lookup the browser runs on each shape's ISO3 (deck.gl's
+    `colorCategories`); shapes without a row are drawn in the no-data grey."""
+    return {
+        "@@function": "colorCategories",
+        "attr": "iso3",
+        "domain": [str(c) for c in props["iso3"]],
+        "colors": [[int(x) for x in c] for c in props["fill_color"]],
+        "othersColor": NO_DATA_COLOR,
+    }
+
+
+def _js_text(value: Any) -> str:
+    """A value as the deck's tooltip writes it (JavaScript's String())."""
+    value = plain_value(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ",".join(_js_text(v) for v in value)
+    return str(value)
+
+
+def split_tooltip(template: str) -> tuple[str, str]:
+    """(lines the static shapes' own fields fill, the rest): the first part is filled in the
+    browser, the rest per country on the server."""
+    lines = template.split("\n")
+    head = 0
+    while head < len(lines) and set(_PLACEHOLDER.findall(lines[head])) <= set(SHAPE_FIELDS):
+        head += 1
+    return "\n".join(lines[:head]), "\n".join(lines[head:])
+
+
+def tooltip_sheet(template: str, props: pd.DataFrame) -> str:
+    """The tooltip lines of every country that depend on the view (scores, ranks, status) as an
+    HTML style sheet: one rule per country giving its lines as generated text, every value a
+    CSS string (`css_string`), so nothing from data is ever read as markup."""
+    _, tail = split_tooltip(template)
+    if not tail:
+        return ""
+    rules = [f".{TIP_CLASS}::after{{white-space:pre-line}}"]
+    for row in props.to_dict("records"):
+
+        def fill(m: re.Match[str], row: dict[str, Any] = row) -> str:
+            return _js_text(row[m.group(1)]) if m.group(1) in row else m.group(0)
+
+        text = _PLACEHOLDER.sub(fill, tail)
+        rules.append(
+            f".{TIP_CLASS}[data-tip={css_string(row['iso3'])}]::after{{content:{css_string(text)}}}"
+        )
+    return "<style>" + "".join(rules) + "</style>"
+
+
+def serve_shapes(deck: pdk.Deck, url: str) -> str:
+    """Switch a deck's country layer (`country_deck`) to the static shapes file at `url`
+    (`shapes_file_json`): the colours become a lookup, the tooltip's first lines come from the
+    file and the others from the returned style sheet, which the page shows beside the map.
+    Picks still report the clicked country (its `properties.iso3`)."""
+    built = deck.__dict__.pop("_countries", None)
+    if built is None:
+        return ""
+    props, template = built
+    layer = next(layer for layer in deck.layers if layer.id == COUNTRY_LAYER_ID)
+    layer.data = url
+    fill = fill_lookup(props)
+    layer.get_fill_color = fill
+    digest = hashlib.sha1(json.dumps(fill, sort_keys=True).encode()).hexdigest()[:12]
+    layer.update_triggers = {"getFillColor": digest}  # new colours, same shapes
+    head, tail = split_tooltip(template)
+    tip = html.escape(head).replace("\n", "<br>")
+    if tail:
+        tip += f'<div class="{TIP_CLASS}" data-tip="{{iso3}}"></div>'
+    deck._tooltip = {"html": tip, "style": dict(deck._tooltip.get("style") or {})}  # type: ignore[attr-defined]
+    deck.__dict__.get("_fragments", {}).pop("@@countries@@", None)
+    return tooltip_sheet(template, props)
 
 
 ORIGIN_COLORS: dict[str, Color] = {
