@@ -181,19 +181,40 @@ OUTLINE_DIGITS = 1
 OUTLINE_MIN_AREA = 0.05
 
 
+_OUTLINES_CACHE: dict[int, dict[str, list[str]]] = {}
+
+
+def _outline_rows(fc: Mapping, key: str, codes: set[str]) -> dict[str, list[str]]:
+    """The outline rows (JSON text) of each country, computed on first use and kept per (shared,
+    cached) FeatureCollection: a status changes which countries are outlined, never their shapes."""
+    cache_key = id(fc)
+    if cache_key not in _OUTLINES_CACHE:
+        _OUTLINES_CACHE.clear()
+        _OUTLINES_CACHE[cache_key] = {}
+    known = _OUTLINES_CACHE[cache_key]
+    missing = codes - known.keys()
+    if missing:
+        rows: dict[str, list[str]] = {code: [] for code in missing}
+        for code, coords in _shapes(fc, key, 2):
+            if code not in missing:
+                continue
+            part = shapely.Polygon(json.loads(coords)[0])
+            if part.area < OUTLINE_MIN_AREA:
+                continue
+            ring = part.simplify(10**-OUTLINE_DIGITS).exterior.coords
+            row = {"polygon": _round_rings([ring], OUTLINE_DIGITS)}
+            rows[code].append(json.dumps(row, separators=(",", ":")))
+        known.update(rows)
+    return known
+
+
 def outline_rows_json(fc: Mapping, codes: Collection[str], key: str = "iso3") -> str:
-    """JSON text of the outlines of `codes`, from the parts the countries layer draws."""
+    """JSON text of the outlines of `codes`, from the parts the countries layer draws (in the
+    order of the shapes)."""
     wanted = set(codes)
-    rows = []
-    for code, coords in _shapes(fc, key, 2):
-        if code not in wanted:
-            continue
-        part = shapely.Polygon(json.loads(coords)[0])
-        if part.area < OUTLINE_MIN_AREA:
-            continue
-        ring = part.simplify(10**-OUTLINE_DIGITS).exterior.coords
-        rows.append({"polygon": _round_rings([ring], OUTLINE_DIGITS)})
-    return json.dumps(rows, separators=(",", ":"))
+    rows = _outline_rows(fc, key, wanted)
+    order = dict.fromkeys(code for code, _ in _shapes(fc, key, 2) if code in wanted)
+    return "[" + ",".join(row for code in order for row in rows[code]) + "]"
 
 
 def country_deck(
