@@ -92,6 +92,13 @@ def test_pptx_opens_with_cover_map_table_and_one_slide_per_country(
     else:
         assert len(shortlist) == 10 and len(slides) == 13
         assert "United Kingdom" in shortlist
+    # Nothing on a country slide lies on top of anything else (the pillar table beside the text).
+    for slide in countries:
+        boxes = [(sh.left, sh.top, sh.left + sh.width, sh.top + sh.height) for sh in slide.shapes]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                overlap = min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+                assert not overlap, (a, b)
     # Chinese is text, with the East Asian font named on every run.
     runs = [
         r

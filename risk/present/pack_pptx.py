@@ -81,15 +81,19 @@ def _table(
     top: int,
     lang: str,
     size: float = 12,
+    width: int | None = None,
 ) -> Any:
+    """A table at the left margin, `width` wide (default: the slide's width inside the margins),
+    its columns in the proportions of `widths`."""
+    width = width or SLIDE_W - 2 * MARGIN
     height = Inches(0.4) * (len(rows) + 1)
     shape = slide.shapes.add_table(
-        len(rows) + 1, len(columns), Emu(MARGIN), Emu(top), Emu(SLIDE_W - 2 * MARGIN), Emu(height)
+        len(rows) + 1, len(columns), Emu(MARGIN), Emu(top), Emu(width), Emu(height)
     )
     table = shape.table
     total = sum(widths)
     for i, w in enumerate(widths):
-        table.columns[i].width = Emu(int((SLIDE_W - 2 * MARGIN) * w / total))
+        table.columns[i].width = Emu(int(width * w / total))
     for r, values in enumerate([columns, *rows]):
         for c, value in enumerate(values):
             cell = table.cell(r, c)
@@ -188,7 +192,8 @@ def pack_pptx(pack: Pack) -> bytes:
         slide = prs.slides.add_slide(blank)
         _title(slide, part.title, lang, part.headline)
         pillars = [(label, "–" if v != v else f"{v:.1f}") for label, v in part.pillars]
-        _table(slide, ("", ""), pillars, [2.2, 1], Inches(1.5), lang, size=13)
+        header = (t("pack.country.pillars", lang), "")
+        _table(slide, header, pillars, [2.2, 1], Inches(1.5), lang, size=13, width=Inches(4.0))
         left = MARGIN + Inches(4.4)
         box = _textbox(slide, left, Inches(1.45), SLIDE_W - left - MARGIN, Inches(5.6))
         lines: list[tuple[str, float, bool, RGBColor | None]] = []
