@@ -14,7 +14,6 @@ from risk.present.exports import export_file_name, ranking_bytes
 from risk.present.maps import COUNTRY_LAYER_ID, overview_deck, preset_view, view_name
 from risk.present.overview import (
     arcs,
-    buildout_points,
     layer_legend,
     layer_notes,
     legend,
@@ -24,7 +23,6 @@ from risk.present.overview import (
     status_outlines,
     table_view,
     tooltip_text,
-    us_deals_in_force,
 )
 from risk.present.pack import MIME as PACK_MIME
 from risk.present.pack import pack_file_name
@@ -73,12 +71,9 @@ shown = apply_filters(store, ranked, current.filters)
 # -- map -----------------------------------------------------------------------------------
 layers = set(current.layers)
 as_of = date.fromisoformat(current.spec.as_of)
-buildout = (
-    buildout_points(cache.table("observations", version), countries, as_of.year)
-    if "buildout" in layers
-    else None
-)
-deals = us_deals_in_force(cache.table("us_partnerships", version), as_of)
+built = cache.buildout(version, store.data_version, as_of.year)
+buildout = built if "buildout" in layers else None
+deals = cache.us_deals(version, current.spec.as_of)
 notes = layer_notes(layers, countries, buildout, deals, lang)
 props, lo, hi = map_properties(ranked, countries, current.metric, set(shown["iso3"]), lang, notes)
 deck = overview_deck(
@@ -119,11 +114,6 @@ if extra := layer_legend(layers, lang):
     map_col.markdown(legend_html(t("overview.layers", lang), extra, lang), unsafe_allow_html=True)
 
 # -- top markets and why, beside the map ------------------------------------------------------
-built = (
-    buildout
-    if buildout is not None
-    else buildout_points(cache.table("observations", version), countries, as_of.year)
-)
 markets = top_markets(
     cache.result(current.spec.to_json(), version),
     shown,

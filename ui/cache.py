@@ -17,6 +17,7 @@ from risk.geo import load_geometry
 from risk.paths import DATASETS_DIR
 from risk.present.events import dated_events as events_table
 from risk.present.maps import shapes_file_json
+from risk.present.overview import buildout_points, us_deals_in_force
 from risk.present.picker import country_labels, traditional_names
 from risk.scenarios.kinds import parse_scenarios
 from risk.scenarios.runs import run
@@ -99,6 +100,21 @@ def shapes_url(data_version: str) -> str | None:
     except OSError:
         return None
     return f"app/static/map/{name}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def buildout(data_version: str, countries_version: str, year: int) -> pd.DataFrame:
+    """The AI build-out per country (`buildout_points`) of a data version's observations, placed
+    at the label points of a version's countries table."""
+    return buildout_points(
+        table("observations", data_version), table("countries", countries_version), year
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def us_deals(data_version: str, as_of: str) -> pd.DataFrame:
+    """The US AI agreements in force on a day (`us_deals_in_force`)."""
+    return us_deals_in_force(table("us_partnerships", data_version), date.fromisoformat(as_of))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

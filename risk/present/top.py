@@ -41,15 +41,22 @@ class TopMarket:
     flags: tuple[tuple[str, str], ...]  # (kind, label)
 
 
-def short_reason(result: ScoreResult, iso3: str, lang: str) -> str:
+def _short_names(result: ScoreResult, lang: str) -> dict[str, str]:
+    ind = result.prepared.framework.indicators
+    return dict(zip(ind["code"], map(short_label, ind[name_column(lang, INDICATOR)]), strict=True))
+
+
+def short_reason(
+    result: ScoreResult, iso3: str, lang: str, short_names: dict[str, str] | None = None
+) -> str:
     """One line on why a country ranks where it does: its two strongest indicators and its weakest
-    one against the median country (`drivers`), by short name in `lang`; '' when none stands out."""
+    one against the median country (`drivers`), by short name in `lang`; '' when none stands out.
+    `short_names` (indicator code -> short name in `lang`) saves looking them up per country."""
     strong, weak = drivers(result, iso3, k=max(STRONG_ITEMS, WEAK_ITEMS))
-    ind = result.prepared.framework.indicators.set_index("code")
-    col = name_column(lang, INDICATOR)
+    short = short_names if short_names is not None else _short_names(result, lang)
 
     def names(codes: list[str]) -> str:
-        return join_items([short_label(ind.at[c, col]) for c in codes], lang)
+        return join_items([short[c] for c in codes], lang)
 
     parts = []
     if strong[:STRONG_ITEMS]:
@@ -91,6 +98,7 @@ def top_markets(
 ) -> list[TopMarket]:
     """The first `n` ranked, eligible rows of the filtered table `shown`, best first."""
     ranked = shown[shown["eligible"].astype(bool) & shown["rank"].notna()].sort_values("rank")
+    short = _short_names(result, lang)
     out = []
     for _, row in ranked.head(n).iterrows():
         iso3 = str(row["iso3"])
@@ -102,7 +110,7 @@ def top_markets(
                 other_name=str(row[other_name_column(lang)]),
                 score=float(row["score"]),
                 interval=rank_interval(row.to_dict()),
-                reason=short_reason(result, iso3, lang),
+                reason=short_reason(result, iso3, lang, short),
                 flags=market_flags(row, deals, built, lang),
             )
         )

@@ -106,6 +106,20 @@ def explain(result: ScoreResult, iso3: str) -> pd.DataFrame:
     return out
 
 
+def median_normalised(result: ScoreResult) -> np.ndarray:
+    """The median country's normalised value of each indicator (NaN where no country has one),
+    computed once per result and kept in its steps (every country's drivers compare with it)."""
+    median = result.steps.get("median_normalised")
+    if median is None:
+        core: Core = result.steps["core"]
+        norm = result.steps["normalised"]
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an indicator no country has
+            median = np.nanmedian(np.where(core.available, norm, np.nan), axis=0)
+        result.steps["median_normalised"] = median
+    return median
+
+
 def drivers(result: ScoreResult, iso3: str, k: int = 3) -> tuple[list[str], list[str]]:
     """A country's strongest and weakest indicators (codes, at most `k` each): those whose
     normalised value, times their share of the index, is furthest above (below) the median
@@ -122,10 +136,9 @@ def drivers(result: ScoreResult, iso3: str, k: int = 3) -> tuple[list[str], list
     pil_tot = np.bincount(core.pillars, weights=w, minlength=len(PILLARS))
     pw = np.where(pil_tot > 0, core.w_pil, 0.0)
     pw = pw / pw.sum() if pw.sum() > 0 else pw
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an indicator no country has: no median
+    with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(core.available[i], w / pil_tot[core.pillars] * pw[core.pillars], 0.0)
-        median = np.nanmedian(np.where(core.available, norm, np.nan), axis=0)
+    median = median_normalised(result)
     edge = np.where(observed & (share > 0), share * (norm[i] - np.nan_to_num(median)), 0.0)
     codes = prep.framework.codes
     order = np.argsort(-edge, kind="stable")
