@@ -9,7 +9,14 @@ import pytest
 from pypdf import PdfReader
 
 from risk.cli import main
-from risk.present.brief import brief, country_brief, find_font, indicator_picks, pdf_to_png
+from risk.present.brief import (
+    brief,
+    country_brief,
+    find_font,
+    indicator_picks,
+    pdf_to_png,
+    value_text,
+)
 from risk.present.profile import build_profile, store_tables
 from risk.scoring.engine import engine_for
 from risk.spec import ScoreSpec
@@ -126,3 +133,16 @@ def test_strengths_are_above_the_median_and_weaknesses_below(iso3: str, setup) -
     best, worst = indicator_picks(profile, 5)
     assert (best["percentile"] >= 50).all() and (worst["percentile"] < 50).all()
     assert not set(best["code"]) & set(worst["code"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "unit", "lang", "text"),
+    [
+        (0.0833, "share of regions", "en", "8.33 % of regions"),
+        (0.0833, "share of regions", "zh-TW", "8.33 %（占區域比重）"),
+        (2.02, "months of imports", "en", "2.02 months of imports"),
+        (1.39, "% per year", "en", "1.39 % per year"),
+    ],
+)
+def test_values_read_as_people_write_them(raw: float, unit: str, lang: str, text: str) -> None:
+    assert value_text(raw, unit, lang) == text

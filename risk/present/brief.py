@@ -22,10 +22,10 @@ import pandas as pd
 
 from risk.errors import RiskError
 from risk.gates import reason_label
-from risk.i18n import t
+from risk.i18n import t, unit_label
 from risk.ingest.sources import SOURCES
 from risk.present.profile import Profile, build_profile, buildout_summary
-from risk.text import fmt_number
+from risk.text import fmt_number, to_float
 
 FORMATS: tuple[str, ...] = ("pdf", "png")
 MIME = {"pdf": "application/pdf", "png": "image/png"}
@@ -229,10 +229,27 @@ def with_unit(value: str, unit: str, lang: str) -> str:
     return f"{value}（{unit}）"
 
 
+SHARE_UNITS = ("share of regions", "share of votes")  # 0-1 shares in the framework
+
+
+def value_text(raw: Any, unit: str, lang: str) -> str:
+    """An indicator's value with its unit for people; a share (unit 'share of ...') as a
+    percentage: "8.33 % of regions", "8.33 %（占區域比重）"."""
+    if unit.startswith("share of") and 0 <= to_float(raw) <= 1:
+        pct = fmt_number(to_float(raw) * 100, lang)
+        return f"{pct} %{unit[5:]}" if lang == "en" else f"{pct} %（{unit_label(unit, lang)}）"
+    return with_unit(fmt_number(raw, lang), unit_label(unit, lang), lang)
+
+
 def _indicator_cell(r: Any, lang: str, chars: int) -> str:
     year = "" if pd.isna(r.year) else f", {int(r.year)}"
     star = " *" if r.imputed else ""
-    value = with_unit(fmt_number(r.value, lang), r.unit, lang)
+    # the table's unit is already in the user's language; a share is told by its label
+    shares = {unit_label(u, lang): u for u in SHARE_UNITS}
+    if r.unit in shares:
+        value = value_text(r.value, shares[r.unit], lang)
+    else:
+        value = with_unit(fmt_number(r.value, lang), r.unit, lang)
     cell = f"{_clip(r.indicator, chars // 2)}: {value}{year}{star} — P{r.percentile:.0f}"
     return _punctuate(cell, lang)
 

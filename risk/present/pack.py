@@ -20,9 +20,9 @@ from risk.filters import apply_filters
 from risk.framework import PILLARS
 from risk.gates import PENALTY_GROUPS, in_force
 from risk.geo import load_geometry
-from risk.i18n import INDICATOR, name_column, other_name_column, t, unit_label
+from risk.i18n import INDICATOR, name_column, other_name_column, t
 from risk.paths import DATASETS_DIR
-from risk.present.brief import with_unit
+from risk.present.brief import value_text
 from risk.present.mapimage import choropleth_png, region_bounds
 from risk.present.methodology import reason_sentence
 from risk.present.overview import (
@@ -169,9 +169,8 @@ def weak_items(result: ScoreResult, iso3: str, lang: str) -> list[str]:
     for code in weak:
         name = short_label(ind.at[code, col])
         raw = lines.at[code, "raw"] if code in lines.index else float("nan")
-        unit = unit_label(str(ind.at[code, "unit"] or ""), lang)
-        value = fmt_number(raw, lang)
-        items.append(f"{name} {with_unit(value, unit, lang)}" if value != "–" else name)
+        value = value_text(raw, str(ind.at[code, "unit"] or ""), lang)
+        items.append(f"{name} {value}" if fmt_number(raw, lang) != "–" else name)
     return items
 
 
