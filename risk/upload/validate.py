@@ -424,20 +424,23 @@ def check_upload(
     metadata: pd.DataFrame | None = None,
     *,
     limits: UploadLimits | None = None,
+    isolated: bool = True,
 ) -> UploadReport:
     """Read and validate a file; a file that cannot be read, or is past a limit, gives a report
-    with one error. `ref` may be a function that loads the reference tables, called only once the
-    file has passed the size checks. The size and declared shape are checked here, before any parser runs; the
+    with one error. The size and declared shape are checked here, before any parser runs; `ref`
+    may be a function that loads the reference tables, called only once those checks passed. The
     parsing and validation run in a child process with memory and time limits (risk.upload.isolate),
-    so a hostile file cannot take down the caller."""
+    so a hostile file cannot take down the caller (`isolated=False` runs them here, for tests
+    that want an unexpected error raised rather than reported)."""
     lim = limits or UploadLimits.from_env()
     try:
         check_before_parsing(data, file_name, lim)
         if callable(ref):
             ref = ref()
-        report: UploadReport = run_isolated(
-            _check_in_child, (data, file_name, ref, options, metadata, lim), lim
-        )
+        args = (data, file_name, ref, options, metadata, lim)
+        if not isolated:  # tests of the checks themselves: an unexpected error is raised
+            return _check_in_child(*args)
+        report: UploadReport = run_isolated(_check_in_child, args, lim)
         return report
     except UploadError as exc:
         return _unreadable(exc, file_name, data)
