@@ -29,6 +29,7 @@ from risk.store.protocol import Store
 KIND = "watchlist"
 MAX_NAME = 80
 MAX_COUNTRIES = 30
+MAX_WATCHLISTS = 500  # per store: visitors may save lists, so the store cannot grow without end
 ID_LENGTH = 10
 _ID = re.compile(r"[0-9a-f]{10}")
 # Query keys that belong to the person looking, not to the watchlist.
@@ -233,6 +234,9 @@ def create_watchlist(
     the store's countries table)."""
     if known is None:
         known = set(store.table("countries")["iso3"])
+    saved = len(store.records(KIND))
+    if saved >= MAX_WATCHLISTS:
+        raise _error("watch.error.store_full", max=MAX_WATCHLISTS)
     watchlist = new_watchlist(name, countries, view, ranked, known, data_version=data_version)
     save_watchlist(store, watchlist)
     return watchlist

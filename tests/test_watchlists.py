@@ -150,6 +150,19 @@ def test_save_load_list_delete(store: DuckDBStore) -> None:
     assert caught.value.key == "watch.error.unknown"
 
 
+def test_a_full_store_refuses_another_watchlist_and_says_why(
+    store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("risk.watchlists.MAX_WATCHLISTS", 2)
+    for name in ("a", "b"):
+        create_watchlist(store, name, ["KOR"], _view(), RANKED, data_version="v1", known=KNOWN)
+    with pytest.raises(WatchlistError) as caught:
+        create_watchlist(store, "c", ["KOR"], _view(), RANKED, data_version="v1", known=KNOWN)
+    assert caught.value.key == "watch.error.store_full"
+    assert "2 watchlists" in caught.value.text("en") and "2 份" in caught.value.text("zh-TW")
+    assert len(list_watchlists(store)) == 2
+
+
 def test_a_second_store_object_sees_the_same_watchlists(
     store: DuckDBStore, datasets_dir: Path
 ) -> None:
