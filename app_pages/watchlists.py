@@ -111,9 +111,14 @@ c2.page_link(
     icon=":material/alt_route:",
     query_params={**scenario_query, "lang": lang},
 )
+# Anyone may save a list; deleting one takes the rights that change data (on a shared server,
+# the analyst password or sign-in), so a visitor cannot wipe a team's lists.
+may_delete, _author = state.data_access(lang)
 with c3.popover(t("watch.delete", lang)):
     st.markdown(t("watch.delete_confirm", lang, name=md_text(opened.name)))
-    if st.button(t("watch.delete_yes", lang), key="watch_delete", type="primary"):
+    if not may_delete:
+        st.caption(t("watch.delete_needs_access", lang))
+    elif st.button(t("watch.delete_yes", lang), key="watch_delete", type="primary"):
         delete_watchlist(store, opened.id)
         ss[FLASH_KEY] = t("watch.deleted", lang, name=md_text(opened.name))
         del st.query_params[LINK_KEY]

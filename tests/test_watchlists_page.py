@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from risk.scoring.engine import engine_for
 from risk.scoring.result import result_table
@@ -15,7 +16,7 @@ from risk.spec import ScoreSpec
 from risk.store import DuckDBStore, open_embedded, open_store
 from risk.text import md_text
 from risk.watchlists import Watchlist, create_watchlist, list_watchlists
-from tests.support import frame_with, open_app, query
+from tests.support import ROOT, frame_with, open_app, query
 
 HOSTILE = "<script>alert(1)</script> [x](http://evil)"
 PICKS = ["JPN", "DEU", "SGP", "VNM"]
@@ -85,6 +86,23 @@ def test_the_list_opens_and_deletes_a_watchlist(datasets_dir: Path, data_dir: Pa
     assert any('Deleted "Asia"' in s.value for s in at.success)
     assert "watch" not in query(at)
     assert [w.name for w in list_watchlists(open_store())] == [HOSTILE]
+
+
+def test_on_a_shared_server_only_analysts_delete_watchlists(
+    datasets_dir: Path, data_dir: Path
+) -> None:
+    saved = _save("Asia", ["JPN", "KOR"])
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.query_params["watch"] = saved.id
+    at.secrets["analyst_password"] = "s3cret"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "watch_delete" not in {b.key for b in at.button}
+    assert any("needs the rights to change data" in c.value for c in at.caption)
+    at.sidebar.text_input(key="data_password").input("s3cret").run()
+    at.button(key="watch_delete").click().run()
+    assert [w.id for w in list_watchlists(open_store())] == []
 
 
 def test_the_overview_saves_its_top_ten_as_a_watchlist(datasets_dir: Path, data_dir: Path) -> None:
