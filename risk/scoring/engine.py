@@ -36,7 +36,7 @@ from risk.scoring.steps import (
     core_steps,
     effective_weights,
     finish_scores,
-    normalise,
+    normalised,
     penalties,
     rank_desc,
     rankable_mask,
@@ -134,7 +134,7 @@ def run_pipeline(
 def score_prepared(prep: Prepared, spec: ScoreSpec, gates: GateResult) -> ScoreResult:
     """The point score of a spec on a prepared matrix: every step, vectorised."""
     core = core_steps(prep, spec)
-    norm = normalise(core.treatment.values, core.direction, spec.normalisation)
+    norm = normalised(prep, core, spec.normalisation)
     geometric = spec.aggregation == "geometric"
     index, pil_batch = aggregate_batch(
         norm, core.available, core.pillars, core.w_ind[None, :], core.w_pil[None, :], geometric

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,12 @@ class Prepared:
     transformed: np.ndarray
     group_codes: np.ndarray  # (n, 3): region x income cell, income group, region (ints)
     small_market: np.ndarray  # each country's share (0-1) of the small-market discount
+    # What every spec on this matrix shares and no weight changes (imputed, treated and
+    # normalised values per method; the framework's columns as arrays), built on first use by
+    # `risk.scoring.steps.shared` and never modified; an edited copy starts empty.
+    shared: dict[tuple[str, ...], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def codes(self) -> list[str]:

@@ -23,7 +23,7 @@ from risk.scoring.steps import (
     aggregate_batch,
     core_steps,
     finish_scores,
-    normalise,
+    normalised,
     penalties,
     rank_desc,
     rank_desc_t,
@@ -106,9 +106,7 @@ def draw_scores(
             cores[i_imp] = base if method == spec.imputation else core_steps(prep, spec, method)
         core = cores[i_imp]
         if (i_imp, i_nrm) not in norms:
-            norms[(i_imp, i_nrm)] = normalise(
-                core.treatment.values, core.direction, MC_NORMALISATIONS[i_nrm]
-            )
+            norms[(i_imp, i_nrm)] = normalised(prep, core, MC_NORMALISATIONS[i_nrm])
         norm = norms[(i_imp, i_nrm)]
         draws = np.flatnonzero((imp == i_imp) & (nrm == i_nrm) & (agg == i_agg))
         geometric = AGGREGATIONS[i_agg] == "geometric"

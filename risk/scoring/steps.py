@@ -5,7 +5,9 @@ screen -> impute -> treat_outliers -> normalise -> weights -> aggregate -> gates
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import numpy as np
 from scipy.stats import rankdata
@@ -21,6 +23,8 @@ from risk.gates import (
 from risk.scoring.matrix import Prepared
 from risk.spec import ScoreSpec
 
+T = TypeVar("T")
+
 # Skewness and kurtosis thresholds that mark an indicator for outlier treatment (as in COINr).
 SKEW_LIMIT = 2.0
 KURT_LIMIT = 3.5
@@ -34,9 +38,8 @@ RANK_DECIMALS = 9  # scores are rounded before ranking so float noise never spli
 # --------------------------------------------------------------------------------------
 def effective_weights(framework: Framework, spec: ScoreSpec) -> tuple[np.ndarray, np.ndarray]:
     """Indicator weights (framework defaults overridden by the spec) and pillar weights."""
-    codes = framework.codes
     w = framework.indicators["weight"].to_numpy(dtype=float).copy()
-    pos = {c: i for i, c in enumerate(codes)}
+    pos = {c: i for i, c in enumerate(framework.codes)} if spec.indicator_weights else {}
     for code, weight in spec.indicator_weights:
         if code not in pos:
             raise SpecError(f"unknown indicator in weights: {code!r}")
@@ -323,7 +326,9 @@ def rank_desc_t(scores_t: np.ndarray, rankable: np.ndarray) -> np.ndarray:
         return out
     s = np.round(scores_t[:, cols], RANK_DECIMALS)
     s = np.where(np.isnan(s), np.inf, -s)  # ascending sort of -score puts the best first
-    order = np.argsort(s, axis=1, kind="stable")
+    # equal scores share the best place whatever their order, so an unstable sort (several times
+    # faster than a stable one) gives the same ranks
+    order = np.argsort(s, axis=1)
     sorted_s = np.take_along_axis(s, order, axis=1)
     pos = np.arange(cols.size)[None, :]
     start = np.ones_like(sorted_s, dtype=bool)
@@ -347,20 +352,60 @@ class Core:
     w_pil: np.ndarray
     pillars: np.ndarray
     direction: np.ndarray
+    methods: tuple[str, str] = ("", "")  # (imputation, outlier treatment) behind `treatment`
+
+
+def shared(prep: Prepared, key: tuple[str, ...], build: Callable[[], T]) -> T:
+    """A result that depends only on the prepared matrix and `key` (never on weights), built once
+    and kept with the matrix (`Prepared.shared`); callers must not modify it."""
+    if key not in prep.shared:
+        value = build()
+        for arr in _arrays(value):
+            arr.setflags(write=False)  # shared by every result: a write would be a bug
+        prep.shared[key] = value
+    return cast(T, prep.shared[key])
+
+
+def _arrays(value: object) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, tuple):
+        return [a for v in value for a in _arrays(v)]
+    if isinstance(value, Treatment):
+        return [value.values, value.winsorised, value.method]
+    return []
+
+
+def _imputed_treated(
+    prep: Prepared, imputation: str, outliers: str
+) -> tuple[np.ndarray, Treatment]:
+    imp = impute(prep.transformed, prep.group_codes, imputation)
+    return imp, treat_outliers(imp, outliers)
 
 
 def core_steps(prep: Prepared, spec: ScoreSpec, imputation: str | None = None) -> Core:
-    """screen -> impute -> treat outliers, with the effective weights."""
+    """screen -> impute -> treat outliers, with the effective weights. Imputation and treatment do
+    not depend on the weights: they are computed once per matrix and methods."""
     fw = prep.framework
     w, pw = effective_weights(fw, spec)
-    pillars = pillar_index(fw)
-    observed = ~np.isnan(prep.transformed)
-    scr = screen(observed, w, pw, pillars, fw.indicators["min_coverage"].to_numpy(float))
-    imp = impute(prep.transformed, prep.group_codes, imputation or spec.imputation)
-    treat = treat_outliers(imp, spec.outliers)
+    pillars = shared(prep, ("pillars",), lambda: pillar_index(fw))
+    observed = shared(prep, ("observed",), lambda: ~np.isnan(prep.transformed))
+    min_cov = shared(prep, ("min_coverage",), lambda: fw.indicators["min_coverage"].to_numpy(float))
+    scr = screen(observed, w, pw, pillars, min_cov)
+    methods = (imputation or spec.imputation, spec.outliers)
+    imp, treat = shared(prep, ("treated", *methods), lambda: _imputed_treated(prep, *methods))
     available = ~np.isnan(treat.values) & (scr.weights > 0)[None, :]
-    direction = fw.indicators["direction"].to_numpy(float)
-    return Core(scr, imp, treat, available, scr.weights, pw, pillars, direction)
+    direction = shared(prep, ("direction",), lambda: fw.indicators["direction"].to_numpy(float))
+    return Core(scr, imp, treat, available, scr.weights, pw, pillars, direction, methods)
+
+
+def normalised(prep: Prepared, core: Core, method: str) -> np.ndarray:
+    """`normalise` of a core's treated values: once per matrix, methods and normalisation."""
+    return shared(
+        prep,
+        ("normalised", *core.methods, method),
+        lambda: normalise(core.treatment.values, core.direction, method),
+    )
 
 
 def penalties(spec: ScoreSpec, gates: GateResult, small_market: np.ndarray) -> np.ndarray:
