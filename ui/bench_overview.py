@@ -29,19 +29,29 @@ def measure(changes: int = 15) -> dict[str, float]:
         times.append(time.perf_counter() - start)
         if at.exception:
             raise RuntimeError(at.exception[0].message)
-    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    shapes = sum(len(json.dumps(row["polygon"], separators=(",", ":"))) for row in countries(deck))
+    text = at.get("deck_gl_json_chart")[0].proto.json
+    rows = countries(json.loads(text))
+    inline = rows if isinstance(rows, list) else []  # a str: the static shapes file's address
+    shapes = sum(len(json.dumps(row["polygon"], separators=(",", ":"))) for row in inline)
+    sheet = sum(len(h.proto.body.encode()) for h in at.get("html") if "data-tip=" in h.proto.body)
+    served = (
+        ROOT / str(rows).replace("app/static/", "static/", 1) if isinstance(rows, str) else None
+    )
     return {
         "overview_first_run_ms": round(first * 1000, 1),
         "overview_rerun_ms": round(statistics.median(times) * 1000, 1),
-        # what the browser is sent for the map: all of it, and the country shapes alone
-        "map_deck_kb": round(len(at.get("deck_gl_json_chart")[0].proto.json.encode()) / 1000, 1),
+        # what the browser is sent for the map on every rerun: the deck (which it reads with a
+        # slow JavaScript JSON reader), the shapes inside it, and the tooltip lines' style sheet
+        "map_deck_kb": round(len(text.encode()) / 1000, 1),
         "map_geometry_kb": round(shapes / 1000, 1),
+        "map_tooltip_sheet_kb": round(sheet / 1000, 1),
+        # ... and once per browser: the static shapes file (0 when the deck carries its shapes)
+        "map_shapes_file_kb": round(served.stat().st_size / 1000, 1) if served else 0.0,
     }
 
 
-def countries(deck: dict) -> list[dict]:
-    """The country layer's rows in a deck's JSON."""
+def countries(deck: dict) -> list[dict] | str:
+    """The country layer's data in a deck's JSON: its rows, or the static shapes file's address."""
 
     return next(layer["data"] for layer in deck["layers"] if layer["id"] == COUNTRY_LAYER_ID)
 
