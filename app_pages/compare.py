@@ -1,11 +1,11 @@
 """Compare two to five countries: pillars, indicators (best marked) and why one ranks above another."""
 
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
 from risk.framework import PILLARS
-from risk.gates import reason_label
 from risk.i18n import t
 from risk.present.charts import compare_chart
 from risk.present.compare import (
@@ -15,8 +15,12 @@ from risk.present.compare import (
     compare_indicators,
     compare_pillars,
     compare_summary,
+    indicators_view,
     rank_reasons,
+    reasons_view,
+    summary_view,
 )
+from risk.present.fit import Layout
 from risk.text import fmt_number, md_text
 from ui import state, view
 
@@ -33,10 +37,27 @@ def _pick() -> None:
     st.query_params["compare"] = ",".join(picked)  # the URL first, so init_view keeps it
 
 
-def _table(frame, key: str, **config) -> None:  # type: ignore[no-untyped-def]
-    """A table with translated headers (cells are data: st.dataframe renders them as text)."""
-    labels = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
-    st.dataframe(frame, hide_index=True, key=state.lang_key(key), column_config=labels | config)
+def _table(frame, layout: Layout, key: str, formats: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """A table laid out to fit the page: its shown columns with translated headers and widths,
+    numbers in `formats` (cells are data: st.dataframe renders them as text)."""
+    config: dict[str, Any] = {}
+    for col, width in layout.widths.items():
+        label, helps = layout.labels.get(col, col), layout.helps.get(col)
+        if col in formats:
+            config[col] = st.column_config.NumberColumn(
+                label, width=width, help=helps, format=formats[col]
+            )
+        else:
+            config[col] = st.column_config.Column(label, width=width, help=helps)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key=state.lang_key(key),
+        column_order=layout.order,
+        column_config=config,
+        row_height=layout.row_height,
+        placeholder="–",
+    )
 
 
 st.title(t("compare.title", lang))
@@ -51,30 +72,22 @@ st.multiselect(
     on_change=_pick,
 )
 query = view.publish(shared.replace(compare=tuple(codes), lang=lang))
-links = st.columns(len(codes) + 1)
-links[0].page_link("app_pages/overview.py", label=t("profile.back", lang), query_params=query)
-for col, code in zip(links[1:], codes, strict=True):
-    col.page_link(
-        "app_pages/profile.py",
-        label=t("compare.open_profile", lang, name=md_text(names.get(code, code))),
-        query_params={**query, "country": code},
-    )
+with st.container(horizontal=True):  # each link as wide as its words, wrapping onto a new line
+    st.page_link("app_pages/overview.py", label=t("profile.back", lang), query_params=query)
+    for code in codes:
+        st.page_link(
+            "app_pages/profile.py",
+            label=t("compare.open_profile", lang, name=md_text(names.get(code, code))),
+            query_params={**query, "country": code},
+        )
 if len(codes) < MIN_COMPARE:
     st.info(t("compare.pick_help", lang, n=MIN_COMPARE, m=MAX_COMPARE))
     st.stop()
 
 labels = {p: t(f"metric.{p}", lang) for p in ("score", *PILLARS)}
-summary = compare_summary(result, codes, lang)
-summary["reason"] = [reason_label(r, lang) for r in summary["reason"]]
-number = st.column_config.NumberColumn
-_table(
-    summary,
-    "compare_summary",
-    **{p: number(labels[p], format="%.1f") for p in PILLARS},
-    score=number(t("profile.col.score", lang), format="%.1f"),
-    rank=number(t("profile.col.rank", lang), format="%d"),
-    imputed=number(t("profile.col.imputed", lang), format="%d"),
-)
+summary, layout = summary_view(compare_summary(result, codes, lang), lang)
+one_decimal = {c: "%.1f" for c in ("score", *PILLARS)}
+_table(summary, layout, "compare_summary", one_decimal | {"rank": "%d", "imputed": "%d"})
 if (summary["imputed"] > 0).any():
     st.warning(t("compare.imputed_note", lang))
 
@@ -83,21 +96,12 @@ st.altair_chart(compare_chart(compare_pillars(result, codes, lang), labels), wid
 
 st.subheader(t("compare.reasons", lang))
 st.caption(t("compare.reasons_help", lang))
-reasons = rank_reasons(result, codes, lang)
-reasons["pillar"] = [labels.get(p, p) for p in reasons["pillar"]]
-for side in ("higher", "lower"):
-    reasons[side] = [f"{names.get(c, c)} ({c})" for c in reasons[side]]
-_table(
-    reasons,
-    "compare_reasons",
-    gap=number(t("profile.col.gap", lang), format="%.1f"),
-    difference=number(t("profile.col.difference", lang), format="%.2f"),
-)
+reasons, layout = reasons_view(rank_reasons(result, codes, lang), names, lang)
+_table(reasons, layout, "compare_reasons", {"gap": "%.1f", "difference": "%.2f"})
 
 st.subheader(t("compare.indicators", lang))
 st.caption(t("compare.indicators_help", lang))
-table = compare_indicators(result, codes, lang)
-table["pillar"] = [labels.get(p, p) for p in table["pillar"]]
+table, layout = indicators_view(compare_indicators(result, codes, lang), codes, names, lang)
 
 
 def _mark_best(row):  # type: ignore[no-untyped-def]
@@ -113,5 +117,10 @@ st.dataframe(
     ),
     hide_index=True,
     key=state.lang_key("compare_indicators"),
-    column_config={c: t(f"profile.col.{c}", lang) for c in table.columns if c not in codes},
+    column_order=layout.order,
+    column_config={
+        c: st.column_config.Column(layout.labels[c], width=w, help=layout.helps.get(c))
+        for c, w in layout.widths.items()
+    },
+    row_height=layout.row_height,
 )

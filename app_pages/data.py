@@ -9,6 +9,7 @@ from risk.i18n import colon, t
 from risk.present.data import (
     diff_summary,
     diff_table,
+    issue_layout,
     metadata_choices,
     metadata_form,
     metadata_json,
@@ -104,7 +105,17 @@ with upload_tab:
                 key=state.lang_key("data_detected"),
             )
             issues = report.issue_table(lang)
-            st.dataframe(_cols(issues), hide_index=True, key=state.lang_key("data_issues"))
+            fitted = issue_layout(issues, lang)  # no sideways scrolling: long text wraps
+            st.dataframe(
+                _cols(issues),
+                hide_index=True,
+                key=state.lang_key("data_issues"),
+                column_config={
+                    fitted.labels[c]: st.column_config.Column(width=w)
+                    for c, w in fitted.widths.items()
+                },
+                row_height=fitted.row_height,
+            )
             counts = report.count_table(lang)
             if len(counts):
                 st.caption(t("data.report.counts", lang))

@@ -21,6 +21,7 @@ from risk.present.overview import (
     map_properties,
     search_hint,
     status_outlines,
+    table_layout,
     table_view,
     tooltip_text,
 )
@@ -160,29 +161,41 @@ if hint:
 if shown.empty:
     st.info(t("overview.none_match", lang))
 else:
+    table = table_view(shown, lang, countries)
+    fitted = table_layout(table, lang).widths  # fits 1440 x 900 without a sideways scrollbar
     bars = {
         p: st.column_config.ProgressColumn(
-            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.0f", width=80
+            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.0f", width=fitted[p]
         )
         for p in PILLARS
     }
+    text = st.column_config.TextColumn
     st.dataframe(
-        table_view(shown, lang, countries),
+        table,
         hide_index=True,
         key=state.lang_key("ranked_table"),
+        column_order=list(fitted),
         column_config={
-            "rank": st.column_config.NumberColumn(t("col.rank", lang), format="%d", width=52),
-            "name": st.column_config.TextColumn(t("col.name", lang), width=130),
-            "name_other": st.column_config.TextColumn(t("col.name_other", lang), width=110),
-            "iso3": st.column_config.TextColumn(t("col.iso3", lang), width=76),
-            "score": st.column_config.NumberColumn(t("col.score", lang), format="%.1f", width=76),
-            **bars,
-            "interval": st.column_config.TextColumn(t("col.interval", lang), width=92),
-            "coverage": st.column_config.ProgressColumn(
-                t("col.coverage", lang), min_value=0, max_value=100, format="%.0f%%", width=92
+            "rank": st.column_config.NumberColumn(
+                t("col.rank", lang), format="%d", width=fitted["rank"]
             ),
-            "eligible": st.column_config.CheckboxColumn(t("col.eligible", lang), width=64),
-            "reason": st.column_config.TextColumn(t("col.reason", lang), width=72),
+            "name": text(t("col.name", lang), width=fitted["name"]),
+            "name_other": text(t("col.name_other", lang), width=fitted.get("name_other")),
+            "iso3": text(t("col.iso3", lang), width=fitted["iso3"]),
+            "score": st.column_config.NumberColumn(
+                t("col.score", lang), format="%.1f", width=fitted["score"]
+            ),
+            **bars,
+            "interval": text(t("col.interval", lang), width=fitted["interval"]),
+            "coverage": st.column_config.ProgressColumn(
+                t("col.coverage", lang),
+                min_value=0,
+                max_value=100,
+                format="%.0f%%",
+                width=fitted.get("coverage"),
+            ),
+            "eligible": st.column_config.CheckboxColumn(t("col.eligible", lang)),
+            "reason": text(t("col.reason", lang), width=fitted.get("reason")),
         },
     )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from risk.framework import PILLARS
-from risk.i18n import INDICATOR, name_column
+from risk.gates import reason_label
+from risk.i18n import INDICATOR, name_column, t
+from risk.present.fit import WRAP_ROW_HEIGHT, Layout, column_px, fit
 from risk.present.profile import indicator_rows, scored_iso3
 from risk.scoring.explain import explain
 from risk.scoring.result import ScoreResult
@@ -113,3 +115,86 @@ def rank_reasons(
     return pd.DataFrame(
         rows, columns=["higher", "lower", "gap", "indicator", "pillar", "difference"]
     )
+
+
+# -- what the page shows: the tables in the user's language, laid out to fit ---------------------
+def _pillar_headers(lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Pillar headers by their short names (Gov., 政府支持), the full name as the tooltip."""
+    return {p: t(f"col.{p}", lang) for p in PILLARS}, {p: t(f"metric.{p}", lang) for p in PILLARS}
+
+
+def summary_view(summary: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, Layout]:
+    """The summary table as shown, and its layout: the name (the ISO3 code and the eligible tick
+    are left out, the name and the reason say it), score, rank, interval, the pillars under their
+    short names, the count of imputed values when a country has any, and the reason only when a
+    compared country is not ranked (its rows then grow if a reason needs more than one line)."""
+    frame = summary.assign(reason=[reason_label(r, lang) for r in summary["reason"]])
+    short, full = _pillar_headers(lang)
+    labels = {c: t(f"profile.col.{c}", lang) for c in ("name", "score", "rank", "interval")}
+    labels |= short | {"imputed": t("profile.col.imputed", lang)}
+    widths = {
+        "name": column_px([*frame["name"], labels["name"]], 100),
+        **{c: column_px([labels[c], "100.0"], 60) for c in ("score", "rank", "interval")},
+        **{p: column_px([short[p], "100.0"], 70) for p in PILLARS},
+    }
+    if (frame["imputed"] > 0).any():
+        widths["imputed"] = column_px([labels["imputed"]], 60)
+    if not frame["reason"].astype(bool).any():
+        return frame, fit(widths, "name", 0, labels, full)
+    labels["reason"] = t("profile.col.reason", lang)
+    widths["reason"] = column_px([labels["reason"]], 120)
+    return frame, fit(widths, "reason", column_px(frame["reason"]), labels, full)
+
+
+def reasons_view(
+    reasons: pd.DataFrame, names: Mapping[str, str], lang: str
+) -> tuple[pd.DataFrame, Layout]:
+    """The why-one-ranks-above-another table as shown: countries by name, pillars by their short
+    names; the indicator takes the width the others leave (its rows wrap when a name is longer)."""
+    short, full = _pillar_headers(lang)
+    frame = reasons.assign(
+        higher=[str(names.get(c, c)) for c in reasons["higher"]],
+        lower=[str(names.get(c, c)) for c in reasons["lower"]],
+        pillar=[short.get(p, p) for p in reasons["pillar"]],
+    )
+    labels = {c: t(f"profile.col.{c}", lang) for c in ("higher", "lower", "gap", "indicator")}
+    labels |= {"pillar": t("profile.col.pillar", lang)}
+    labels |= {"difference": t("compare.col.difference", lang)}
+    helps = {"difference": t("profile.col.difference", lang)}
+    widths = {
+        "higher": column_px([*frame["higher"], labels["higher"]], 80),
+        "lower": column_px([*frame["lower"], labels["lower"]], 80),
+        "gap": column_px([labels["gap"], "100.0"], 60),
+        "indicator": 240,
+        "pillar": column_px([*short.values(), labels["pillar"]], 60),
+        "difference": column_px([labels["difference"], "100.00"], 70),
+    }
+    return frame, fit(widths, "indicator", column_px(frame["indicator"]), labels, helps)
+
+
+def indicators_view(
+    table: pd.DataFrame, codes: Sequence[str], names: Mapping[str, str], lang: str
+) -> tuple[pd.DataFrame, Layout]:
+    """The indicators side by side as shown: pillar (short name), indicator, unit and one column
+    per country headed by its ISO3 code (its name as the tooltip); the indicator code and the
+    best-country column stay in the data (the best value is marked in bold), not on screen. The
+    indicator takes the width the others leave; rows wrap when a name or unit is longer."""
+    short, _ = _pillar_headers(lang)
+    frame = table.assign(pillar=[short.get(p, p) for p in table["pillar"]])
+    labels = {c: t(f"profile.col.{c}", lang) for c in ("pillar", "indicator", "unit")}
+    labels |= {c: c for c in codes}
+    helps = {c: str(names.get(c, c)) for c in codes}
+    unit_need = column_px([*frame["unit"], labels["unit"]])
+    widths = {
+        "pillar": column_px([*short.values(), labels["pillar"]], 60),
+        "indicator": 220,
+        "unit": unit_need,
+        **{c: 96 for c in codes},  # "2.16 trillion", "5,523億"
+    }
+    need = column_px(frame["indicator"])
+    layout = fit(widths, "indicator", need, labels, helps)
+    if layout.row_height is not None:  # too narrow for one line each: the unit wraps too
+        widths["unit"] = min(unit_need, 150)
+        layout = fit(widths, "indicator", need, labels, helps)
+        layout = Layout(layout.widths, WRAP_ROW_HEIGHT, layout.labels, layout.helps)
+    return frame, layout

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from risk.i18n import label_or, t
+from risk.present.fit import MAIN_WIDTH, WRAP_ROW_HEIGHT, Layout, column_px
 from risk.schema import PILLARS
 from risk.upload.metadata import META_COLUMNS, metadata_template
 from risk.upload.report import UploadReport
@@ -135,3 +136,21 @@ def metadata_json(form: pd.DataFrame, lang: str) -> str:
         pd.to_numeric(out["weight"], errors="coerce").fillna(0.0).map(lambda w: f"{w:g}")
     )
     return str(out.astype(str).to_json(orient="records", force_ascii=False))
+
+
+def issue_layout(issues: pd.DataFrame, lang: str) -> Layout:
+    """The validation report's columns fitted to the page (keys are the report's columns; the page
+    shows them under `data.col.<key>`): the short columns as wide as their widest cell (a long
+    cell value is cut at 140 pixels), the problem and its fix sharing the rest, their rows
+    growing so long sentences wrap rather than run off the screen."""
+    labels = {c: t(f"data.col.{c}", lang) for c in issues.columns}
+    widths = {
+        c: min(column_px([*issues[c].astype(str), labels[c]], 44), 140)
+        for c in ("severity", "code", "row", "column", "value")
+    }
+    rest = MAIN_WIDTH - sum(widths.values())
+    widths["message"] = rest // 2
+    widths["fix"] = rest - widths["message"]
+    need = max(column_px(issues[c].astype(str)) for c in ("message", "fix")) if len(issues) else 0
+    wrap = WRAP_ROW_HEIGHT if need > min(widths["message"], widths["fix"]) else None
+    return Layout(widths, wrap, labels)

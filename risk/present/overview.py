@@ -23,6 +23,7 @@ from risk.gates import (
     reason_label,
 )
 from risk.i18n import colon, name_column, other_name_column, t
+from risk.present.fit import OVERVIEW_WIDTH, Layout, column_px
 from risk.present.maps import (
     BUILDOUT_EXISTING_COLOR,
     BUILDOUT_PLANNED_COLOR,
@@ -452,3 +453,34 @@ def search_hint(
     if any_gated:
         text += (" " if lang == "en" else "") + t("overview.search_show_all", lang)
     return text
+
+
+def table_layout(table: pd.DataFrame, lang: str) -> Layout:
+    """Widths (pixels) of the ranked table's shown columns, fitted to the overview's width at
+    1440 x 900: numbers and bars as wide as their headers, the name in the user's language as
+    wide as its longest (then the other language's name, with what is left). The eligible tick is
+    not shown (the default shows eligible countries only; otherwise the reason says why a row is
+    not ranked); with the reason column, the other language's name and the coverage bar make room
+    for it. `table` is `table_view`'s frame."""
+    labels = {c: t(f"col.{c}", lang) for c in table.columns}
+    fixed = {
+        "rank": column_px([labels["rank"], "100"], 52),
+        "name": 0,
+        "name_other": 0,
+        "iso3": column_px([labels["iso3"], "GBR"]),
+        "score": column_px([labels["score"], "80.5"], 64),
+        **{p: column_px([labels[p]], 80) for p in PILLARS},  # a bar and its number
+        "interval": column_px([labels["interval"], "100–120"]),
+        "coverage": column_px([labels["coverage"]], 92),
+    }
+    name = column_px([*table["name"], labels["name"]], 100)
+    if "reason" in table.columns:
+        del fixed["name_other"], fixed["coverage"]
+        fixed["name"] = min(name, 170)
+        fixed["reason"] = max(OVERVIEW_WIDTH - sum(fixed.values()), 120)
+        return Layout(fixed, labels=labels)
+    room = OVERVIEW_WIDTH - sum(fixed.values())
+    other = column_px([*table["name_other"], labels["name_other"]], 90)
+    fixed["name"] = min(name, room - 90)
+    fixed["name_other"] = max(min(other, room - fixed["name"]), 90)
+    return Layout(fixed, labels=labels)
