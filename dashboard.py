@@ -27,7 +27,10 @@ pages = [
     for i, (file, key, icon, slug) in enumerate(PAGES)
     if (Path(__file__).parent / file).exists()
 ]
+lost = state.forget_unknown_page([slug for *_, slug in PAGES[1:]])  # /overview is the root
 nav = st.navigation(pages)
 watchlists.follow_link(nav)
 state.sidebar_footer()
+if lost:
+    st.warning(t("app.page_not_found", lang))
 nav.run()

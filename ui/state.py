@@ -10,11 +10,13 @@ import math
 import os
 import re
 import secrets
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from risk.errors import RiskError
 from risk.i18n import DEFAULT_LANG, LANGS, colon, normalise_lang, t
@@ -120,6 +122,26 @@ def sidebar_footer() -> None:
     st.sidebar.caption(f"{t('app.data_version', lang())}{colon(lang())}`{store.data_version}`")
     if getattr(store, "offline", None):  # the shared store's catalog is away: read-only
         st.sidebar.warning(t("app.store_offline", lang()))
+
+
+def forget_unknown_page(known: Collection[str]) -> bool:
+    """True when the browser asked for a page path the app does not have (say /overview: the
+    overview lives at the root). Streamlit would answer with its own "Page not found" dialog, in
+    English, over the main page; the request is turned into one for the main page instead, so the
+    app opens as usual and says so in the user's language. `known` holds the URL paths of the
+    pages other than the main one (which is at the root).
+
+    Streamlit has no public hook for this: the page the browser asked for is read from, and reset
+    on, the script run's pages manager (a browser test checks it against the pinned version)."""
+    ctx = get_script_run_ctx()
+    pages = getattr(ctx, "pages_manager", None)
+    asked = getattr(pages, "intended_page_name", None)
+    if pages is None or not asked or getattr(pages, "intended_page_script_hash", None):
+        return False
+    if asked.strip("/") in known:
+        return False
+    pages.set_script_intent("", "")
+    return True
 
 
 def version_exists(version: str) -> bool:
