@@ -23,7 +23,9 @@ VIEW_KEYS = (
     "spec", "market", "region", "subregion", "income", "bloc", "tw", "elig", "min", "mincov",
     "q", "metric", "layers", "top", "country", "compare", "version",
 )  # fmt: skip
-SCENARIO_KEYS = ("sc", "short", "top", "budget", "maxc", "maxr", "minfin", "ra", "tail")
+SCENARIO_KEYS = (
+    "sc", "short", "top", "budget", "maxc", "maxr", "minfin", "ra", "tail", "minm", "stake",
+)  # fmt: skip
 PHISH = "[Session expired - click here to sign in](https://evil.example/login)"
 IMAGE = "![t](http://127.0.0.1:9/track.png)"
 HTML = '<script>alert(1)</script><img src="http://127.0.0.1:9/x.png">../../etc/passwd'
