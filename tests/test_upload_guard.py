@@ -295,3 +295,30 @@ def test_cli_csv_is_spreadsheet_safe(datasets_dir: Path, data_dir: Path) -> None
     ).stdout
     assert "'=HYPERLINK(1)" in out and "'@SUM(A1)" in out
     assert "\n=" not in out and ",=" not in out and ",@" not in out
+
+
+def test_the_isolated_reader_never_runs_the_entry_script(tmp_path: Path) -> None:
+    """Under `streamlit run dashboard.py` the entry script is `__main__`; the reader's forkserver
+    must not import it (that would run the whole app outside Streamlit)."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "entry.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        f"pathlib.Path({str(marker)!r}).open('a').write('x')\n"
+        "if __name__ == '__main__':\n"
+        "    from risk.upload.isolate import run_isolated\n"
+        "    from risk.upload.limits import UploadLimits\n"
+        "    print(run_isolated(len, ('abc',), UploadLimits.from_env()))\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "3"
+    assert marker.read_text() == "x"  # the script ran once, in its own process only

@@ -13,19 +13,24 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import resource
+import sys
 import threading
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from risk.errors import UploadError
 from risk.upload.limits import LimitExceeded, UploadLimits
 
-# Imported once in the forkserver, so every child starts with them. "__main__" (the entry script,
-# as multiprocessing's default) is loaded there once too, so no child re-runs it.
-PRELOAD = ["__main__", "risk.upload.validate", "openpyxl", "pyarrow.parquet"]
+# Imported once in the forkserver, so every child starts with them. Not "__main__" (multiprocessing's
+# default): under `streamlit run` that is the dashboard script, which the server would then run
+# outside Streamlit; the checks the children run are found by module name.
+PRELOAD = ["risk.upload.validate", "openpyxl", "pyarrow.parquet"]
 GRACE_S = 5.0  # wall-clock slack over the time budget before the child is killed
 _CTX_LOCK = threading.Lock()
+_MAIN_LOCK = threading.Lock()
 _CTX: Any = None
 
 
@@ -39,6 +44,22 @@ def _context() -> Any:
         return _CTX
 
 
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """Start a child without the entry script: multiprocessing re-imports `__main__` from its path
+    in every child, which under `streamlit run` is the dashboard itself (the whole app, run outside
+    Streamlit, for each file). The children need nothing from it, so while one starts `__main__`
+    is a blank module."""
+    with _MAIN_LOCK:
+        saved = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if saved is not None:
+                sys.modules["__main__"] = saved
+
+
 def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...], limits: UploadLimits) -> Any:
     """`fn(*args)` in a child process within `limits`; its result, or its UploadError re-raised,
     or LimitExceeded when the child runs out of memory or time."""
@@ -48,7 +69,8 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...], limits: UploadLi
         target=_child, args=(sender, fn, args, limits.memory_mb, limits.timeout_s), daemon=True
     )
     start = time.monotonic()
-    proc.start()
+    with _without_main():
+        proc.start()
     sender.close()
     try:
         if not receiver.poll(limits.timeout_s + GRACE_S):
