@@ -31,7 +31,7 @@ from risk.gates import (
 from risk.i18n import colon, t
 from risk.present.overview import country_status, rank_interval
 from risk.present.settings import filter_rows
-from risk.scoring.result import ScoreResult
+from risk.scoring.result import ScoreResult, ranked_count
 from risk.share import Filters
 from risk.store.protocol import ReadStore
 from risk.text import join_items
@@ -212,7 +212,7 @@ def standing(
         status = "low_coverage"
     as_of = date.fromisoformat(result.spec.as_of)
     if status == "eligible":
-        n = int(result.table["rank"].notna().sum())
+        n = ranked_count(result.table)
         fmt = {"rank": int(rank), "n": n, "interval": rank_interval(row)}  # type: ignore[call-overload]
         if visible is not None and iso3 not in set(visible):
             reasons = [
