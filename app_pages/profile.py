@@ -22,7 +22,7 @@ from risk.present.profile import (
     partnership_view,
 )
 from risk.text import fmt_number, md_text
-from ui import cache, state, view
+from ui import cache, maps, state, view
 from ui.changes import profile_section as what_changed
 
 lang = state.lang()
@@ -247,7 +247,7 @@ if not (profile.cloud.empty and profile.landings.empty):
         cloud=points.get("cloud_regions"),
         landings=points.get("landing_points"),
     )
-    st.pydeck_chart(deck, key="profile_map", height=420)
+    maps.show(None, deck, version, key="profile_map", height=420)
     legend = layer_legend({"cloud", "landings"}, lang)
     st.markdown(legend_html(t("overview.layers", lang), legend, lang), unsafe_allow_html=True)
 st.subheader(t("profile.policy", lang))

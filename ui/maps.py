@@ -6,18 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 import pydeck as pdk
+import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from risk.present.maps import serve_shapes
 from ui import cache
 
 
-def show(where: DeltaGenerator, deck: pdk.Deck, data_version: str, **chart: Any) -> Any:
-    """`where.pydeck_chart(deck, **chart)` with the shapes served once (`cache.shapes_url`);
-    returns the chart's selection event."""
+def show(where: DeltaGenerator | None, deck: pdk.Deck, data_version: str, **chart: Any) -> Any:
+    """`where.pydeck_chart(deck, **chart)` (in the current container when `where` is None) with
+    the shapes served once (`cache.shapes_url`); returns the chart's selection event."""
+    target: Any = st if where is None else where
     url = cache.shapes_url(data_version)
     if url is not None:
         sheet = serve_shapes(deck, url)
         if sheet:
-            where.html(sheet)
-    return where.pydeck_chart(deck, **chart)
+            target.html(sheet)
+    return target.pydeck_chart(deck, **chart)
