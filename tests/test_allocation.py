@@ -157,8 +157,12 @@ def test_to_dict_maps_iso3_to_amount() -> None:
 )
 def test_infeasible_names_the_binding_limit(kwargs: dict, limits: Limits, words: str) -> None:
     draws = np.array([[50.0, 60.0, 70.0], [40.0, 65.0, 20.0]])
-    with pytest.raises(AllocationError, match=words):
+    with pytest.raises(AllocationError, match=words) as caught:
         allocate(draws, 100, ["AAA", "BBB", "CCC"], limits=limits, **kwargs)
+    # ... and says it in either language, with its figures filled in
+    zh, en = (allocation_error_text(caught.value, lang) for lang in ("zh-TW", "en"))
+    assert zh != str(caught.value) and en != str(caught.value)
+    assert "{" not in zh + en
 
 
 @pytest.mark.parametrize(

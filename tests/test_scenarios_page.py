@@ -72,7 +72,9 @@ def test_widgets_write_the_url(datasets_dir: Path, data_dir: Path) -> None:
 
 def test_infeasible_limits_show_which_binds(datasets_dir: Path, data_dir: Path) -> None:
     at = open_page(short="JPN,DEU", maxc="30")
-    assert any("max share per country binds" in e.value for e in at.error)
+    assert any("per-country cap binds" in e.value for e in at.error)
+    zh = open_page("zh-TW", short="JPN,DEU", maxc="30")
+    assert any("單一國家上限過低" in e.value and "60%" in e.value for e in zh.error)
 
 
 def test_damaged_link_warns_and_still_runs(datasets_dir: Path, data_dir: Path) -> None:

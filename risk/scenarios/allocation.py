@@ -192,6 +192,7 @@ def _feasibility(
             "no country can receive money: every country in the shortlist is ineligible or "
             "below the minimum financial score",
             rows=[{"iso3": c, "reason": r} for c, r in reasons.items()],
+            limit="no_country",
         )
     if limits.min_markets > k:
         raise AllocationError(
@@ -207,6 +208,13 @@ def _feasibility(
             f"{limits.max_share:.0%} = {k * limits.max_share:.0%} of the budget; raise it to at "
             f"least {1 / k:.1%} or add countries",
             rows=[{"iso3": c} for c, flag in zip(iso3, ok, strict=True) if flag],
+            limit="max_share",
+            values={
+                "k": k,
+                "cap": float(limits.max_share),
+                "total": float(k * limits.max_share),
+                "need": float(1 / k),
+            },
         )
     room = 0.0
     rows = []
@@ -221,6 +229,8 @@ def _feasibility(
             f"{room:.0%} of the budget (at most {limits.max_region_share:.0%} per region); raise "
             f"the regional cap or add countries from other regions",
             rows=rows,
+            limit="max_region",
+            values={"room": float(room), "cap": float(limits.max_region_share)},
         )
 
 
@@ -453,7 +463,13 @@ def allocate(
         if x is None:
             raise AllocationError(
                 f"the minimum tail score binds: at most {best_tail:.2f} is reachable in the worst "
-                f"{lim.tail:.0%} of draws under these caps, below the {lim.min_tail_score:.2f} asked"
+                f"{lim.tail:.0%} of draws under these caps, below the {lim.min_tail_score:.2f} asked",
+                limit="min_tail",
+                values={
+                    "best": f"{best_tail:.2f}",
+                    "tail": float(lim.tail),
+                    "asked": f"{lim.min_tail_score:.2f}",
+                },
             )
     if x is None:
         raise AllocationError(f"the allocation could not be solved: {message}")
