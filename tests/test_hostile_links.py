@@ -1,5 +1,5 @@
 """Every page, opened from a link whose every query parameter is hostile: no exception, and nothing
-from the link becomes a Markdown link, an image or HTML (issue: links must not speak with the app's
+from the link becomes a Markdown link, an image or HTML (a link must never speak with the app's
 voice)."""
 
 from __future__ import annotations
@@ -12,20 +12,19 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from risk.scenarios.view import QUERY_KEYS
 from risk.text import WORD_JOINER
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "profile", "compare", "scenarios", "data", "methodology")
+PAGES = ("overview", "profile", "compare", "scenarios", "watchlists", "data", "methodology")
 
 # Every query parameter the app reads: the shared view (risk/share.py), the pinned version and
 # short link (ui/view.py, ui/state.py) and the Scenarios page's keys (risk/scenarios/view.py).
 VIEW_KEYS = (
     "spec", "market", "region", "subregion", "income", "bloc", "tw", "elig", "min", "mincov",
-    "q", "metric", "layers", "top", "country", "compare", "version",
+    "q", "metric", "layers", "top", "country", "compare", "version", "mapview", "watch",
 )  # fmt: skip
-SCENARIO_KEYS = (
-    "sc", "short", "top", "budget", "maxc", "maxr", "minfin", "ra", "tail", "minm", "stake",
-)  # fmt: skip
+SCENARIO_KEYS = QUERY_KEYS  # the Scenarios page's own list, so a new key is tested at once
 PHISH = "[Session expired - click here to sign in](https://evil.example/login)"
 IMAGE = "![t](http://127.0.0.1:9/track.png)"
 HTML = '<script>alert(1)</script><img src="http://127.0.0.1:9/x.png">../../etc/passwd'
