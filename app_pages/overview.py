@@ -201,12 +201,16 @@ else:
 
 # -- sharing ---------------------------------------------------------------------------------
 query = view.publish(current)
-with st.expander(t("overview.share", lang)):
+share = st.expander(t("overview.share", lang), key="share_open", on_change="rerun")
+with share:
     st.caption(t("overview.share_help", lang))
     base = (st.context.url or "").split("?")[0]
-    st.code(
-        base + "?" + "&".join(f"{k}={v}" for k, v in query.items()), language=None, wrap_lines=True
-    )
+    if share.open:  # the link is drawn when someone opens the panel (a code block is costly)
+        st.code(
+            base + "?" + "&".join(f"{k}={v}" for k, v in query.items()),
+            language=None,
+            wrap_lines=True,
+        )
     if st.button(t("overview.save_view", lang), key="save_view"):
         vid = save_view(store, query)
         st.code(f"{base}?view={vid}", language=None)

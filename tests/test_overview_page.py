@@ -266,3 +266,13 @@ def test_build_out_and_us_agreement_layers_follow_the_url(
     zh = _app({"lang": "zh-TW", "layers": "buildout"})
     assert "us_deals" not in _deck_layers(zh)
     assert any("規劃中 AI 算力" in m.value for m in zh.markdown)
+
+
+def test_share_link_is_drawn_when_its_panel_opens(datasets_dir: Path, data_dir: Path) -> None:
+    at = _app({"lang": "en"})
+    assert not at.code  # closed: no code block (and none of its script) on the first screen
+    assert at.button(key="save_view")  # saving a view needs no opening first
+    at.session_state["share_open"] = True
+    at.run()
+    link = next(c.value for c in at.code if "spec=" in c.value)
+    assert url_query(at) == dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))
