@@ -285,6 +285,8 @@ def fill_lookup(props: pd.DataFrame) -> dict[str, Any]:
 
 def _js_text(value: Any) -> str:
     """A value as the deck's tooltip writes it (JavaScript's String())."""
+    if isinstance(value, str):
+        return value
     value = plain_value(value)
     if value is None:
         return "null"
@@ -314,15 +316,21 @@ def tooltip_sheet(template: str, props: pd.DataFrame) -> str:
     _, tail = split_tooltip(template)
     if not tail:
         return ""
+    pieces = _PLACEHOLDER.split(tail)  # text, field, text, field, ..., text
+    texts, fields = pieces[0::2], pieces[1::2]
+    # each field's values as the deck would write them; a field no row has stays as written
+    values = [
+        [_js_text(v) for v in props[f]] if f in props.columns else ["{" + f + "}"] * len(props)
+        for f in fields
+    ]
     rules = [f".{TIP_CLASS}::after{{white-space:pre-line}}"]
-    for row in props.to_dict("records"):
-
-        def fill(m: re.Match[str], row: dict[str, Any] = row) -> str:
-            return _js_text(row[m.group(1)]) if m.group(1) in row else m.group(0)
-
-        text = _PLACEHOLDER.sub(fill, tail)
+    for i, code in enumerate(props["iso3"]):
+        parts = [texts[0]]
+        for column, text in zip(values, texts[1:], strict=True):
+            parts += (column[i], text)
         rules.append(
-            f".{TIP_CLASS}[data-tip={css_string(row['iso3'])}]::after{{content:{css_string(text)}}}"
+            f".{TIP_CLASS}[data-tip={css_string(code)}]::after"
+            f"{{content:{css_string(''.join(parts))}}}"
         )
     return "<style>" + "".join(rules) + "</style>"
 
