@@ -73,6 +73,7 @@ class FilterIndex:
         self._con.register("countries_src", countries)
         self._con.execute("CREATE TABLE countries AS SELECT * FROM countries_src")
         self._con.unregister("countries_src")
+        self._codes = set(countries["iso3"].astype(str))
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -87,6 +88,13 @@ class FilterIndex:
     def apply(self, scores: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         """The rows of `scores` (one per iso3) whose country passes every filter, in the same order."""
         where, params = filter_sql(filters)
+        if where in ("TRUE", "s.eligible"):
+            # The usual view reads no country attribute: the same rows without a query (those of
+            # known countries, eligible ones if asked, as the join and the condition would keep).
+            keep = scores["iso3"].astype(str).isin(self._codes)
+            if where == "s.eligible":
+                keep &= scores["eligible"].eq(True)
+            return scores[keep.to_numpy(dtype=bool)].reset_index(drop=True)
         # Only the columns the filters read go to DuckDB; the rows come back by position.
         cols = ["iso3", "eligible", "coverage", *PILLARS]
         frame = scores[cols].reset_index(drop=True).assign(_order=lambda d: range(len(d)))

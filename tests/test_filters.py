@@ -113,3 +113,18 @@ def test_user_values_never_enter_the_sql_text() -> None:
     )
     assert "DROP" not in sql and "OR '1" not in sql
     assert params["regions"] == ["Asia'; DROP TABLE countries; --"]
+
+
+@pytest.mark.parametrize("eligibility", ["eligible", "all"])
+def test_usual_view_without_a_query_keeps_the_rows_the_query_keeps(
+    store: DuckDBStore, ranked: pd.DataFrame, eligibility: str
+) -> None:
+    odd = pd.DataFrame({"iso3": ["XXX", ranked["iso3"].iloc[0]], "eligible": [True, None]})
+    scores = pd.concat([ranked, odd.reindex(columns=ranked.columns)], ignore_index=True)
+    quick = apply_filters(store, scores, Filters(eligibility=eligibility))
+    # a condition every row passes sends the same view through DuckDB
+    queried = apply_filters(
+        store, scores, Filters(eligibility=eligibility, min_pillar=(("financial", -1.0),))
+    )
+    pd.testing.assert_frame_equal(quick, queried)
+    assert "XXX" not in set(quick["iso3"])  # not a known country
