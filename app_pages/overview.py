@@ -5,7 +5,6 @@ from functools import partial
 
 import streamlit as st
 
-from risk.filters import apply_filters
 from risk.framework import PILLARS
 from risk.i18n import t
 from risk.paths import DATASETS_DIR
@@ -13,23 +12,21 @@ from risk.present.exports import MIME as EXPORT_MIME
 from risk.present.exports import export_file_name, ranking_bytes
 from risk.present.maps import COUNTRY_LAYER_ID, overview_deck, preset_view, view_name
 from risk.present.overview import (
+    NOTE_LAYERS,
     arcs,
     layer_legend,
-    layer_notes,
     legend,
     legend_html,
-    map_properties,
     search_hint,
     status_outlines,
     table_layout,
-    table_view,
     tooltip_text,
 )
 from risk.present.pack import MIME as PACK_MIME
 from risk.present.pack import pack_file_name
 from risk.present.pack_file import pack_bytes
 from risk.present.selection import hiding_filters, standing
-from risk.present.top import top_markets, top_markets_html
+from risk.present.top import top_markets_html
 from risk.scoring.result import ranked_count
 from risk.share import save_view
 from risk.text import md_text
@@ -67,7 +64,7 @@ if version != store.data_version:
         st.session_state["_pinned"] = None
         st.rerun()
 ranked, score_warnings = cache.scores(current.spec.to_json(), version)
-shown = apply_filters(store, ranked, current.filters)
+shown = cache.shown(current.spec.to_json(), version, current.filters)
 
 # -- map -----------------------------------------------------------------------------------
 layers = set(current.layers)
@@ -75,12 +72,13 @@ as_of = date.fromisoformat(current.spec.as_of)
 built = cache.buildout(version, store.data_version, as_of.year)
 buildout = built if "buildout" in layers else None
 deals = cache.us_deals(version, current.spec.as_of)
-notes = layer_notes(layers, countries, buildout, deals, lang)
-props, lo, hi = map_properties(ranked, countries, current.metric, set(shown["iso3"]), lang, notes)
+props, lo, hi = cache.overview_map_properties(
+    current.spec, version, current.filters, current.metric, lang, layers
+)
 deck = overview_deck(
     cache.geometry(),
     props,
-    tooltip_text(current.metric, lang, notes=notes is not None),
+    tooltip_text(current.metric, lang, notes=bool(layers & NOTE_LAYERS)),
     arcs=arcs(shown, countries, current.top_n) if "arcs" in layers else None,
     cloud=cache.table("cloud_regions", version) if "cloud" in layers else None,
     landings=cache.table("landing_points", version) if "landings" in layers else None,
@@ -115,13 +113,7 @@ if extra := layer_legend(layers, lang):
     map_col.markdown(legend_html(t("overview.layers", lang), extra, lang), unsafe_allow_html=True)
 
 # -- top markets and why, beside the map ------------------------------------------------------
-markets = top_markets(
-    cache.result(current.spec.to_json(), version),
-    shown,
-    set(deals["iso3"]),
-    set(built["iso3"]),
-    lang,
-)
+markets = cache.overview_top_markets(current.spec, version, current.filters, lang)
 with top_col:
     if markets:
         title = t("top.title", lang, n=len(markets))
@@ -161,7 +153,7 @@ if hint:
 if shown.empty:
     st.info(t("overview.none_match", lang))
 else:
-    table = table_view(shown, lang, countries)
+    table = cache.overview_table(current.spec.to_json(), version, current.filters, lang)
     fitted = table_layout(table, lang).widths  # fits 1440 x 900 without a sideways scrollbar
     bars = {
         p: st.column_config.ProgressColumn(

@@ -13,18 +13,27 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import StoreError
+from risk.filters import apply_filters
 from risk.geo import load_geometry
 from risk.paths import DATASETS_DIR
 from risk.present.events import dated_events as events_table
 from risk.present.maps import shapes_file_json
-from risk.present.overview import buildout_points, us_deals_in_force
+from risk.present.overview import (
+    buildout_points,
+    layer_notes,
+    map_properties,
+    table_view,
+    us_deals_in_force,
+)
 from risk.present.picker import country_labels, traditional_names
+from risk.present.top import TopMarket, top_markets
 from risk.scenarios.kinds import parse_scenarios
 from risk.scenarios.runs import run
 from risk.scenarios.shortlist import AllocationInputs, allocation_inputs
 from risk.scoring.changes import VersionChanges, comparable_spec, compare_versions
 from risk.scoring.engine import ScoringEngine, engine_for
 from risk.scoring.result import ScoreResult, result_table
+from risk.share import Filters
 from risk.spec import ScoreSpec
 from risk.store import Store, open_store
 from risk.upload.access import PasswordThrottle
@@ -158,6 +167,102 @@ def _scores(key: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
 def scores(spec_json: str, data_version: str) -> tuple[pd.DataFrame, list[str]]:
     """The ranked table of a spec (from the same cached result)."""
     return _scores(_key(spec_json, data_version), data_version)
+
+
+# -- what the overview shows of a view, shared by every session showing the same one --------------
+# Keyed by the spec, the data version, the store's current version (whose countries the filters
+# and the map read) and the filters (their repr); the filters object itself is passed unhashed.
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _shown(
+    key: str, data_version: str, countries_version: str, filters_key: str, _filters: Filters
+) -> pd.DataFrame:
+    ranked, _ = _scores(key, data_version)
+    return apply_filters(store(), ranked, _filters)
+
+
+def shown(spec_json: str, data_version: str, filters: Filters) -> pd.DataFrame:
+    """The ranked table of a spec after the view's filters (`apply_filters`)."""
+    key = _key(spec_json, data_version)
+    return _shown(key, data_version, store().data_version, repr(filters), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _map_properties(
+    key: str,
+    data_version: str,
+    countries_version: str,
+    filters_key: str,
+    _filters: Filters,
+    metric: str,
+    lang: str,
+    layers: tuple[str, ...],
+    as_of: str,
+) -> tuple[pd.DataFrame, float, float]:
+    ranked, _ = _scores(key, data_version)
+    visible = set(_shown(key, data_version, countries_version, filters_key, _filters)["iso3"])
+    countries = table("countries", countries_version)
+    year = date.fromisoformat(as_of).year
+    points = buildout(data_version, countries_version, year) if "buildout" in layers else None
+    notes = layer_notes(set(layers), countries, points, us_deals(data_version, as_of), lang)
+    return map_properties(ranked, countries, metric, visible, lang, notes)
+
+
+def overview_map_properties(
+    spec: ScoreSpec, data_version: str, filters: Filters, metric: str, lang: str, layers: set[str]
+) -> tuple[pd.DataFrame, float, float]:
+    """The overview map's per-country colours and tooltip fields and its colour range
+    (`map_properties`, with the tooltip lines of the layers that add some)."""
+    key = _key(spec.to_json(), data_version)
+    current = store().data_version
+    on = tuple(sorted(layers))
+    args = (metric, lang, on, spec.as_of)
+    return _map_properties(key, data_version, current, repr(filters), filters, *args)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table_view(
+    key: str,
+    data_version: str,
+    countries_version: str,
+    filters_key: str,
+    _filters: Filters,
+    lang: str,
+) -> pd.DataFrame:
+    rows = _shown(key, data_version, countries_version, filters_key, _filters)
+    return table_view(rows, lang, table("countries", countries_version))
+
+
+def overview_table(spec_json: str, data_version: str, filters: Filters, lang: str) -> pd.DataFrame:
+    """The ranked table's display columns (`table_view`) for a view."""
+    key = _key(spec_json, data_version)
+    return _table_view(key, data_version, store().data_version, repr(filters), filters, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _top_markets(
+    key: str,
+    data_version: str,
+    countries_version: str,
+    filters_key: str,
+    _filters: Filters,
+    lang: str,
+    as_of: str,
+) -> list[TopMarket]:
+    rows = _shown(key, data_version, countries_version, filters_key, _filters)
+    deals = set(us_deals(data_version, as_of)["iso3"])
+    built = buildout(data_version, countries_version, date.fromisoformat(as_of).year)
+    return top_markets(_result(key, data_version), rows, deals, set(built["iso3"]), lang)
+
+
+def overview_top_markets(
+    spec: ScoreSpec, data_version: str, filters: Filters, lang: str
+) -> list[TopMarket]:
+    """The top markets beside the map, with their reasons and signals (`top_markets`)."""
+    key = _key(spec.to_json(), data_version)
+    current = store().data_version
+    return _top_markets(key, data_version, current, repr(filters), filters, lang, spec.as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
