@@ -276,3 +276,28 @@ def test_share_link_is_drawn_when_its_panel_opens(datasets_dir: Path, data_dir: 
     at.run()
     link = next(c.value for c in at.code if "spec=" in c.value)
     assert url_query(at) == dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))
+
+
+def test_a_weight_event_that_changes_nothing_keeps_the_preset() -> None:
+    """A rerun that re-sends a slider's unchanged value (a language switch on a busy server) must
+    not turn the preset into custom weights; a real change still does."""
+
+    def script() -> None:
+        import streamlit as st
+
+        from ui.view import PILLARS, W, _on_weight
+
+        if "preset" not in st.session_state:
+            for p in PILLARS:
+                st.session_state[W[p]] = 25
+            st.session_state["preset"] = "balanced"
+            _on_weight(PILLARS[0])
+            st.session_state["after_same"] = st.session_state["preset"]
+            st.session_state[W[PILLARS[0]]] = 40
+            _on_weight(PILLARS[0])
+            st.session_state["after_change"] = st.session_state["preset"]
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["after_same"] == "balanced"
+    assert at.session_state["after_change"] == "custom"

@@ -202,8 +202,16 @@ def _on_preset() -> None:
 
 def _on_weight(changed: str) -> None:
     weights = {p: float(st.session_state[W[p]]) for p in PILLARS}
-    for p, v in balance_weights(weights, changed).items():
+    balanced = balance_weights(weights, changed)
+    for p, v in balanced.items():
         st.session_state[W[p]] = v
+    # A change that leaves the preset's own weights (a slider moved and back, or a rerun that
+    # re-sends unchanged values, as a language switch can on a busy server) keeps the preset.
+    name = st.session_state.get("preset")
+    if name in list_presets():
+        ours = _to_percent(dict(load_framework().preset(name).pillar_weights))
+        if {p: int(v) for p, v in balanced.items()} == ours:
+            return
     st.session_state["preset"] = "custom"
 
 
