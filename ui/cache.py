@@ -48,6 +48,10 @@ from risk.upload.validate import check_upload
 def store_secrets() -> tuple[str | None, str | None]:
     """`[store] attach` and `[store] data_path` from .streamlit/secrets.toml, if set (the
     environment's RISK_STORE and RISK_STORE_DATA_PATH win)."""
+    # Without a secrets file, Streamlit looks for one again (under a lock) on every read, and the
+    # store is asked for several times per rerun of every session: look for the files first.
+    if not any(Path(f).exists() for f in st.get_option("secrets.files")):
+        return None, None
     try:
         section = dict(st.secrets.get("store", {}))
     except Exception:  # noqa: BLE001 (no secrets file: the embedded default)

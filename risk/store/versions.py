@@ -104,12 +104,26 @@ def bundled_tables(datasets_dir: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted(datasets_dir.glob("*.parquet"))}
 
 
+_BUNDLED: dict[str, tuple[tuple[int, int], str]] = {}
+
+
 def bundled_version(datasets_dir: Path) -> str:
-    """Data version of the bundled tables: 'bundled-' + the first 12 hex digits of the manifest hash."""
+    """Data version of the bundled tables: 'bundled-' + the first 12 hex digits of the manifest hash.
+
+    The store is asked for it on every rerun of every session: the hash is kept while the
+    manifest's modification time and size stay the same."""
     manifest = datasets_dir / "manifest.json"
-    if not manifest.exists():
-        raise StoreError(f"{manifest} is missing: run `python -m risk build` first")
-    return "bundled-" + hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
+    try:
+        stat = manifest.stat()
+    except FileNotFoundError:
+        raise StoreError(f"{manifest} is missing: run `python -m risk build` first") from None
+    seen = (stat.st_mtime_ns, stat.st_size)
+    known = _BUNDLED.get(str(manifest))
+    if known is not None and known[0] == seen:
+        return known[1]
+    version = "bundled-" + hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
+    _BUNDLED[str(manifest)] = (seen, version)
+    return version
 
 
 def now() -> datetime:
