@@ -14,8 +14,6 @@ from risk.present.charts import pillar_chart, series_chart
 from risk.present.maps import locator_deck
 from risk.present.overview import layer_legend, legend_html
 from risk.present.profile import (
-    TABLES,
-    build_profile,
     buildout_summary,
     cluster_view,
     epoch_citation,
@@ -25,12 +23,14 @@ from risk.text import fmt_number, md_text
 from ui import cache, maps, state, view
 from ui.changes import profile_section as what_changed
 
+LOCATOR_TABLES = ("cloud_regions", "landing_points")  # the page reads these itself
+
 lang = state.lang()
 store = cache.store()
 scored = view.scored_view(lang)
 shared, version, result = scored.shared, scored.version, scored.result
 names, options = scored.names, scored.options
-tables = {name: cache.table(name, version) for name in TABLES}
+tables = {name: cache.table(name, version) for name in ("countries", *LOCATOR_TABLES)}
 
 
 def _pick() -> None:
@@ -78,7 +78,7 @@ links[1].page_link(
     label=t("profile.to_compare", lang),
     query_params={**query, "compare": ",".join(compare_set)},
 )
-profile = build_profile(result, tables, selected, lang)
+profile = cache.profile(shared.spec.to_json(), version, selected, lang)
 
 # -- headline --------------------------------------------------------------------------------
 st.header(md_text(f"{profile.name(lang)} · {profile.other_name(lang)} ({profile.iso3})"))
@@ -237,7 +237,7 @@ _table(
 right.subheader(t("profile.landings", lang))
 _table(right, profile.landings, "landing_table")
 if not (profile.cloud.empty and profile.landings.empty):
-    here = {k: tables[k] for k in ("cloud_regions", "landing_points") if tables.get(k) is not None}
+    here = {k: tables[k] for k in LOCATOR_TABLES if tables.get(k) is not None}
     points = {k: v[v["iso3"] == selected] for k, v in here.items()}
     labels_by_iso3 = tables["countries"][["iso3", name_column(lang)]]
     deck = locator_deck(

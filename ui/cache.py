@@ -26,6 +26,8 @@ from risk.present.overview import (
     us_deals_in_force,
 )
 from risk.present.picker import country_labels, traditional_names
+from risk.present.profile import TABLES as PROFILE_TABLES
+from risk.present.profile import Profile, build_profile
 from risk.present.top import TopMarket, top_markets
 from risk.scenarios.kinds import parse_scenarios
 from risk.scenarios.runs import run
@@ -267,6 +269,17 @@ def overview_top_markets(
     key = _key(spec.to_json(), data_version)
     current = store().data_version
     return _top_markets(key, data_version, current, repr(filters), filters, lang, spec.as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _profile(key: str, data_version: str, iso3: str, lang: str) -> Profile:
+    tables = {name: table(name, data_version) for name in PROFILE_TABLES}
+    return build_profile(_result(key, data_version), tables, iso3, lang)
+
+
+def profile(spec_json: str, data_version: str, iso3: str, lang: str) -> Profile:
+    """A country's profile under a spec (`build_profile`), shared by every session showing it."""
+    return _profile(_key(spec_json, data_version), data_version, iso3, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
