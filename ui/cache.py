@@ -7,7 +7,7 @@ import hashlib
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -31,7 +31,6 @@ from risk.present.profile import Profile, build_profile
 from risk.present.top import TopMarket, top_markets
 from risk.scenarios.kinds import parse_scenarios
 from risk.scenarios.runs import run
-from risk.scenarios.shortlist import AllocationInputs, allocation_inputs
 from risk.scoring.changes import VersionChanges, comparable_spec, compare_versions
 from risk.scoring.engine import ScoringEngine, engine_for
 from risk.scoring.result import ScoreResult, result_table
@@ -45,6 +44,9 @@ from risk.upload.metadata import framework_rows, metadata_template
 from risk.upload.preview import preview_movers
 from risk.upload.report import UploadReport
 from risk.upload.validate import check_upload
+
+if TYPE_CHECKING:
+    from risk.scenarios.shortlist import AllocationInputs
 
 
 def store_secrets() -> tuple[str | None, str | None]:
@@ -315,6 +317,9 @@ def draws(
 ) -> AllocationInputs:
     """A shortlist's score draws in every scenario world (the allocation's inputs)."""
     spec = ScoreSpec.from_json(spec_json)
+    # deferred: the allocation's solver (scipy.optimize) would add about 0.3 s to every start
+    from risk.scenarios.shortlist import allocation_inputs
+
     return allocation_inputs(engine(data_version), spec, parse_scenarios(sc), list(shortlist))
 
 
