@@ -123,15 +123,15 @@ def shapes_url(data_version: str) -> str | None:
 def buildout(data_version: str, countries_version: str, year: int) -> pd.DataFrame:
     """The AI build-out per country (`buildout_points`) of a data version's observations, placed
     at the label points of a version's countries table."""
-    return buildout_points(
-        table("observations", data_version), table("countries", countries_version), year
-    )
+    observations = engine(data_version).inputs.observations  # read once, with the scoring inputs
+    return buildout_points(observations, table("countries", countries_version), year)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def us_deals(data_version: str, as_of: str) -> pd.DataFrame:
     """The US AI agreements in force on a day (`us_deals_in_force`)."""
-    return us_deals_in_force(table("us_partnerships", data_version), date.fromisoformat(as_of))
+    partnerships = engine(data_version).inputs.partnerships  # the scoring inputs' copy
+    return us_deals_in_force(partnerships, date.fromisoformat(as_of))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
