@@ -49,20 +49,28 @@ PAINTED = """() => {
 }"""
 # Records when the script run that follows an action has finished (the stApp attribute goes
 # running -> notRunning), then the next two animation frames (the browser has drawn the result).
+# A run served from the caches can start and finish between two looks at the attribute: the view's
+# URL, which every run that changes the view rewrites, tells that one apart.
 WATCH_RERUN = """() => {
     const app = document.querySelector('[data-testid=stApp]');
+    const before = location.href;
     window.__rerun = {running: false, done: false};
-    const obs = new MutationObserver(() => {
+    const check = () => {
         const s = app.getAttribute('data-test-script-state');
         if (s === 'running') window.__rerun.running = true;
-        else if (window.__rerun.running && s === 'notRunning' && !window.__rerun.done) {
+        else if ((window.__rerun.running || location.href !== before) && s === 'notRunning'
+                 && !window.__rerun.done) {
+            window.__rerun.done = 'drawing';
             obs.disconnect();
+            clearInterval(timer);
             requestAnimationFrame(() => requestAnimationFrame(() => { window.__rerun.done = true; }));
         }
-    });
+    };
+    const obs = new MutationObserver(check);
     obs.observe(app, {attributes: true});
+    const timer = setInterval(check, 20);
 }"""
-RERUN_DONE = "() => window.__rerun && window.__rerun.done"
+RERUN_DONE = "() => window.__rerun && window.__rerun.done === true"
 # the slider thumb: the element holding the (visually hidden) range input
 WEIGHT_SLIDER = ".st-key-w_gov_support input[type=range] >> xpath=../.."
 OVERVIEW_TEXT = "Ranked shortlist"
