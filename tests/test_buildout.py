@@ -208,10 +208,10 @@ def test_overview_deck_layers_stay_unpickable_and_small(world: dict) -> None:
     assert [i for i, layer in layers.items() if layer.get("pickable")] == [COUNTRY_LAYER_ID]
     assert layers["buildout_planned"]["data"] == [{"p": [54.3, 23.9], "r": buildout_radius(1.4e7)}]
     assert layers["buildout_existing"]["radiusUnits"] == "pixels"
-    assert layers["us_deals"]["lineWidthUnits"] == "pixels"
+    assert layers["us_deals"]["widthUnits"] == "pixels"
     outlines = layers["us_deals"]["data"]
     assert outlines and all("iso3" not in row for row in outlines)
-    coords = [x for row in outlines for ring in row["polygon"] for pt in ring for x in pt]
+    coords = [x for row in outlines for pt in row["path"] for x in pt]
     assert all(round(x, 1) == x for x in coords)  # on the coarse grid
 
 
@@ -220,7 +220,7 @@ def test_outlines_only_of_the_given_countries(world: dict) -> None:
 
     rows = json.loads(outline_rows_json(world, {"SAU"}))
     assert rows
-    shapes = [Polygon(r["polygon"][0]) for r in rows]
+    shapes = [Polygon(r["path"]) for r in rows]
     assert any(s.contains(Point(45.0, 24.0)) for s in shapes)  # Riyadh's region
     assert not any(s.contains(Point(2.3, 46.0)) for s in shapes)  # not France
     assert json.loads(outline_rows_json(world, set())) == []

@@ -111,10 +111,12 @@ def test_map_draws_one_unpickable_outline_layer_per_status(world: dict) -> None:
     layers = {layer["id"]: layer for layer in deck["layers"]}
     assert [i for i, layer in layers.items() if layer.get("pickable")] == ["countries"]
     gated = layers["outline_gated"]
-    assert gated["getLineColor"] == GATED_OUTLINE[0] and gated["getLineWidth"] == GATED_OUTLINE[1]
-    assert gated["lineWidthUnits"] == "pixels" and not gated["filled"]
+    assert gated["@@type"] == "PathLayer"  # lines only: nothing filled, nothing to tessellate
+    assert gated["getColor"] == GATED_OUTLINE[0] and gated["getWidth"] == GATED_OUTLINE[1]
+    assert gated["widthUnits"] == "pixels"
     assert len(gated["data"]) > 1  # Russia's and China's borders
-    assert layers["outline_low_coverage"]["getLineWidth"] == LOW_COVERAGE_OUTLINE[1]
+    assert all(row["path"][0] == row["path"][-1] for row in gated["data"])  # closed rings
+    assert layers["outline_low_coverage"]["getWidth"] == LOW_COVERAGE_OUTLINE[1]
     plain = json.loads(overview_deck(world, props, "{iso3}").to_json())
     assert [layer["id"] for layer in plain["layers"]] == ["countries"]
 
