@@ -63,10 +63,10 @@ from risk.upload.refresh import (
     RETRIES,
     TIMEOUT_S,
     _read_cache,
-    _retry_after,
     _Transient,
     _with_retries,
     _write_cache,
+    request_json,
 )
 
 COMTRADE_URL = "https://comtradeapi.un.org/data/v1"
@@ -194,26 +194,11 @@ def _get_year(
     timeout: tuple[float, float],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One year: (meta, records); _Transient for retryable failures, RefreshError otherwise."""
-    try:
-        resp = session.get(url, params=params, headers={KEY_HEADER: key}, timeout=timeout)
-    except requests.exceptions.ConnectionError as exc:
-        raise _Transient(f"connection failed: {type(exc).__name__}") from exc
-    except requests.exceptions.Timeout as exc:
-        raise _Transient("timed out") from exc
-    except requests.exceptions.RequestException as exc:
-        raise _Transient(f"request failed: {type(exc).__name__}") from exc
-    if resp.status_code == 429 or resp.status_code >= 500:
-        raise _Transient(f"HTTP {resp.status_code}", _retry_after(resp))
-    if resp.status_code in (401, 403):
-        raise ComtradeKeyError(
-            f"UN Comtrade refused the API key (HTTP {resp.status_code})", resp.status_code
-        )
-    if resp.status_code != 200:
-        raise RefreshError(f"UN Comtrade answered HTTP {resp.status_code} for {url}")
-    try:
-        body = resp.json()
-    except (ValueError, requests.exceptions.RequestException) as exc:
-        raise _Transient("the answer was not complete JSON") from exc
+    status, body = request_json(session, url, params, timeout, headers={KEY_HEADER: key})
+    if status in (401, 403):
+        raise ComtradeKeyError(f"UN Comtrade refused the API key (HTTP {status})", status)
+    if status != 200:
+        raise RefreshError(f"UN Comtrade answered HTTP {status} for {url}")
     if not isinstance(body, dict):
         raise _Transient("the answer was not a JSON object")
     error = body.get("error")

@@ -59,9 +59,9 @@ from risk.upload.refresh import (
     BACKOFF_S,
     RETRIES,
     TIMEOUT_S,
-    _retry_after,
     _Transient,
     _with_retries,
+    request_json,
 )
 
 FEDERAL_REGISTER_URL = "https://www.federalregister.gov/api/v1"
@@ -170,22 +170,9 @@ def _get_json(
     timeout: tuple[float, float],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One page: (answer, results); _Transient for what is worth retrying, RefreshError otherwise."""
-    try:
-        resp = session.get(url, params=params, timeout=timeout)
-    except requests.exceptions.ConnectionError as exc:
-        raise _Transient(f"connection failed: {type(exc).__name__}") from exc
-    except requests.exceptions.Timeout as exc:
-        raise _Transient("timed out") from exc
-    except requests.exceptions.RequestException as exc:
-        raise _Transient(f"request failed: {type(exc).__name__}") from exc
-    if resp.status_code == 429 or resp.status_code >= 500:
-        raise _Transient(f"HTTP {resp.status_code}", _retry_after(resp))
-    if resp.status_code != 200:
-        raise RefreshError(f"{WHAT} answered HTTP {resp.status_code}")
-    try:
-        body = resp.json()
-    except (ValueError, requests.exceptions.RequestException) as exc:
-        raise _Transient("the answer was not complete JSON") from exc
+    status, body = request_json(session, url, params, timeout)
+    if status != 200:
+        raise RefreshError(f"{WHAT} answered HTTP {status}")
     if not isinstance(body, dict):
         raise _Transient("the answer was not a JSON object")
     if "errors" in body and "results" not in body:

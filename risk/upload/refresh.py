@@ -69,12 +69,18 @@ def _retry_after(resp: requests.Response) -> float | None:
         return None
 
 
-def _get_page(
-    session: requests.Session, url: str, params: dict[str, Any], timeout: tuple[float, float]
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One page: (meta, records); raise _Transient for retryable failures, RefreshError otherwise."""
+def request_json(
+    session: requests.Session,
+    url: str,
+    params: Any,
+    timeout: tuple[float, float],
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    """GET `url` and read its JSON, for every live source: _Transient for what is worth retrying
+    (no connection, a timeout, 429 or 5xx, a truncated body); otherwise (status, body), the body
+    None when the status is not 200 (the caller names what that status means for its source)."""
     try:
-        resp = session.get(url, params=params, timeout=timeout)
+        resp = session.get(url, params=params, headers=headers, timeout=timeout)
     except requests.exceptions.ConnectionError as exc:
         raise _Transient(f"connection failed: {type(exc).__name__}") from exc
     except requests.exceptions.Timeout as exc:
@@ -84,11 +90,20 @@ def _get_page(
     if resp.status_code == 429 or resp.status_code >= 500:
         raise _Transient(f"HTTP {resp.status_code}", _retry_after(resp))
     if resp.status_code != 200:
-        raise RefreshError(f"the World Bank API answered HTTP {resp.status_code} for {url}")
+        return resp.status_code, None
     try:
-        body = resp.json()
+        return 200, resp.json()
     except (ValueError, requests.exceptions.RequestException) as exc:
         raise _Transient("the answer was not complete JSON") from exc
+
+
+def _get_page(
+    session: requests.Session, url: str, params: dict[str, Any], timeout: tuple[float, float]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One page: (meta, records); raise _Transient for retryable failures, RefreshError otherwise."""
+    status, body = request_json(session, url, params, timeout)
+    if status != 200:
+        raise RefreshError(f"the World Bank API answered HTTP {status} for {url}")
     if (
         isinstance(body, list)
         and len(body) == 1
