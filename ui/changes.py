@@ -94,6 +94,18 @@ def _changes(spec_json: str, version: str, baseline: Baseline) -> VersionChanges
         return cache.version_changes(spec_json, version, baseline.version)
 
 
+def _compare(
+    store: Store, spec_json: str, version: str, where: str, lang: str
+) -> tuple[str, date | None, Baseline, VersionChanges | None]:
+    """The baseline chooser of a section, the baseline it picks (with its note, if any, shown)
+    and the changes since it (None when there is nothing earlier to compare with)."""
+    mode, day = _baseline_controls(where, lang)
+    baseline = baseline_for(store, version, day)
+    if note := baseline_note(baseline, version, lang):
+        st.info(md_text(note))
+    return mode, day, baseline, _changes(spec_json, version, baseline)
+
+
 def overview_section(store: Store, spec_json: str, version: str, lang: str) -> None:
     """The overview's "What changed": biggest risers and fallers with the indicators that drove
     them, countries entering or leaving the ranking, and the dated events since the baseline."""
@@ -102,11 +114,7 @@ def overview_section(store: Store, spec_json: str, version: str, lang: str) -> N
     ) as box:
         if not box.open:
             return
-        mode, day = _baseline_controls("overview", lang)
-        baseline = baseline_for(store, version, day)
-        if note := baseline_note(baseline, version, lang):
-            st.info(md_text(note))
-        changes = _changes(spec_json, version, baseline)
+        mode, day, baseline, changes = _compare(store, spec_json, version, "overview", lang)
         if changes is not None:
             since = day if mode == DATE and not baseline.note else None
             st.caption(md_text(versions_line(changes, lang, since) + " " + summary(changes, lang)))
@@ -152,11 +160,7 @@ def profile_section(
     ) as box:
         if not box.open:
             return
-        mode, day = _baseline_controls("profile", lang)
-        baseline = baseline_for(store, version, day)
-        if note := baseline_note(baseline, version, lang):
-            st.info(md_text(note))
-        changes = _changes(spec_json, version, baseline)
+        mode, day, baseline, changes = _compare(store, spec_json, version, "profile", lang)
         if changes is not None:
             since = day if mode == DATE and not baseline.note else None
             st.caption(md_text(versions_line(changes, lang, since)))
