@@ -25,7 +25,9 @@ from risk.present.maps import (
     fit_view,
     locator_deck,
     lon_extent,
+    overview_deck,
     polygon_rows_json,
+    serve_outlines,
     serve_shapes,
     shapes_file_json,
     split_tooltip,
@@ -227,3 +229,48 @@ def test_tooltip_split_at_the_first_line_the_file_cannot_fill() -> None:
     assert split_tooltip("{name_en} ({iso3})\nA: {x}\n{y}") == ("{name_en} ({iso3})", "A: {x}\n{y}")
     assert split_tooltip("{name} ({iso3})") == ("", "{name} ({iso3})")
     assert split_tooltip("{iso3}") == ("{iso3}", "")
+
+
+def test_outline_segments_move_to_a_file_the_browser_keeps(world: dict) -> None:
+    props = pd.DataFrame({"iso3": ["FRA"], "fill_color": [[1, 2, 3, 255]]})
+    outlines = {"gated": (["RUS", "IRN"], [165, 15, 21, 255], 2.0)}
+    inline = json.loads(overview_deck(world, props, "{iso3}", outlines=outlines).to_json())
+    segments = {layer["id"]: layer["data"] for layer in inline["layers"]}["outline_gated"]
+    published: dict[str, str] = {}
+
+    def publish(layer_id: str, text: str) -> str:
+        published[layer_id] = text
+        return f"app/static/map/{layer_id}.json"
+
+    deck = overview_deck(world, props, "{iso3}", outlines=outlines)
+    serve_outlines(deck, publish)
+    layers = {layer["id"]: layer for layer in json.loads(deck.to_json())["layers"]}
+    assert layers["outline_gated"]["data"] == "app/static/map/outline_gated.json"
+    assert json.loads(published["outline_gated"]) == segments  # the same segments, in the file
+    assert layers[COUNTRY_LAYER_ID]["data"] != published  # the countries are not outlines
+    kept = overview_deck(world, props, "{iso3}", outlines=outlines)
+    serve_outlines(kept, lambda layer_id, text: None)  # no static folder: the deck keeps them
+    assert json.loads(kept.to_json())["layers"][1]["data"] == segments
+
+
+def test_static_files_are_named_by_content_and_unused_ones_pruned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    from ui import cache
+
+    monkeypatch.setattr(cache, "STATIC_DIR", tmp_path)
+    monkeypatch.setattr(cache.st, "get_option", lambda name: True)
+    first = cache.static_json_url("outline-x", "[1]")
+    assert first is not None and first.startswith("app/static/map/outline-x-")
+    assert cache.static_json_url("outline-x", "[1]") == first  # same content, same file
+    old = tmp_path / "map" / first.rsplit("/", 1)[1]
+    ancient = time.time() - cache.STATIC_KEEP_S - 60
+    os.utime(old, (ancient, ancient))
+    second = cache.static_json_url("outline-x", "[2]")
+    assert second != first and not old.exists()  # a file unused for a week is removed
+    assert json.loads((tmp_path / "map" / second.rsplit("/", 1)[1]).read_text()) == [2]
+    monkeypatch.setattr(cache.st, "get_option", lambda name: False)
+    assert cache.static_json_url("outline-x", "[3]") is None  # not served: the deck keeps it

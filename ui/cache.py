@@ -3,8 +3,10 @@ cached objects are shared by every session of the process and must not be mutate
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,16 +99,18 @@ def geometry(path: str = str(DATASETS_DIR / "countries.geojson")) -> dict[str, A
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def shapes_url(data_version: str) -> str | None:
-    """The relative address of the country shapes file for a data version's names
-    (`shapes_file_json`), written once into the static folder under a name that is its content's
-    hash, so browsers may keep it; None when static files are not served or the folder cannot be
-    written (the map then carries its shapes itself)."""
+# Files not used for this long are removed when a new one is written: a file changes name only
+# when its content changes (new country names, another set of outlined countries).
+STATIC_KEEP_S = 7 * 24 * 3600
+
+
+def static_json_url(kind: str, text: str) -> str | None:
+    """The relative address of `text` (JSON) in the static folder's map/ folder, written once
+    under a name that is its content's hash (`<kind>-<hash>.json`), so browsers may keep it; None
+    when static files are not served or the folder cannot be written (the map then carries it)."""
     if not st.get_option("server.enableStaticServing"):
         return None
-    text = shapes_file_json(geometry(), table("countries", data_version))
-    name = f"countries-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    name = f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
     path = STATIC_DIR / "map" / name
     try:
         if not path.exists():
@@ -114,9 +118,30 @@ def shapes_url(data_version: str) -> str | None:
             part = path.with_suffix(f".{os.getpid()}.part")
             part.write_text(text, encoding="utf-8")
             os.replace(part, path)  # whole or absent, whichever process writes it
+            _prune_static(path.parent)
+        elif time.time() - path.stat().st_mtime > STATIC_KEEP_S / 2:
+            os.utime(path)  # still in use: not pruned
     except OSError:
         return None
     return f"app/static/map/{name}"
+
+
+def _prune_static(folder: Path) -> None:
+    """Remove the folder's files unused for STATIC_KEEP_S (and half-written ones as old)."""
+    limit = time.time() - STATIC_KEEP_S
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):  # another server may be pruning too
+            if old.stat().st_mtime < limit:
+                old.unlink()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def shapes_url(data_version: str) -> str | None:
+    """The address of the country shapes file (`shapes_file_json`) for a data version's names
+    (`static_json_url`)."""
+    return static_json_url(
+        "countries", shapes_file_json(geometry(), table("countries", data_version))
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

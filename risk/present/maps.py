@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
 import math
 import re
@@ -185,8 +186,9 @@ _OUTLINES_CACHE: dict[int, dict[str, list[str]]] = {}
 
 
 def _outline_rows(fc: Mapping, key: str, codes: set[str]) -> dict[str, list[str]]:
-    """The outline rows (JSON text) of each country, computed on first use and kept per (shared,
-    cached) FeatureCollection: a status changes which countries are outlined, never their shapes."""
+    """The outline segments (one JSON row `{"s": from, "t": to}` each) of each country, computed
+    on first use and kept per (shared, cached) FeatureCollection: a status changes which countries
+    are outlined, never their shapes."""
     cache_key = id(fc)
     if cache_key not in _OUTLINES_CACHE:
         _OUTLINES_CACHE.clear()
@@ -201,16 +203,19 @@ def _outline_rows(fc: Mapping, key: str, codes: set[str]) -> dict[str, list[str]
             part = shapely.Polygon(json.loads(coords)[0])
             if part.area < OUTLINE_MIN_AREA:
                 continue
-            ring = part.simplify(10**-OUTLINE_DIGITS).exterior.coords
-            row = {"path": _round_rings([ring], OUTLINE_DIGITS)[0]}
-            rows[code].append(json.dumps(row, separators=(",", ":")))
+            ring = _round_rings(
+                [part.simplify(10**-OUTLINE_DIGITS).exterior.coords], OUTLINE_DIGITS
+            )
+            for a, b in itertools.pairwise(ring[0]):
+                if a != b:  # a segment the coarse grid collapsed draws nothing
+                    rows[code].append(json.dumps({"s": a, "t": b}, separators=(",", ":")))
         known.update(rows)
     return known
 
 
 def outline_rows_json(fc: Mapping, codes: Collection[str], key: str = "iso3") -> str:
-    """JSON text of the outlines of `codes`, from the parts the countries layer draws (in the
-    order of the shapes)."""
+    """JSON text of the outline segments of `codes`, from the parts the countries layer draws (in
+    the order of the shapes)."""
     wanted = set(codes)
     rows = _outline_rows(fc, key, wanted)
     order = dict.fromkeys(code for code, _ in _shapes(fc, key, 2) if code in wanted)
@@ -428,20 +433,40 @@ def _buildout_layers(points: pd.DataFrame) -> list[pdk.Layer]:
 
 
 def _outline_layer(layer_id: str, color: Color, width: float) -> pdk.Layer:
-    """Borders of some countries, drawn over the fills as closed paths (data: `outline_rows_json`).
-    A PathLayer, not an unfilled PolygonLayer: the same lines, and much less for the browser to
-    prepare before the first paint when it draws without a graphics card."""
+    """Borders of some countries, drawn over the fills as line segments (data: `outline_rows_json`).
+    A LineLayer, not a PathLayer or an unfilled PolygonLayer: the same lines at a constant width
+    in pixels, and the cheapest line layer for a browser without a graphics card to prepare
+    before the first map (measured: a PathLayer delays it by about half a second)."""
     return pdk.Layer(
-        "PathLayer",
+        "LineLayer",
         data=f"@@{layer_id}@@",
         id=layer_id,
         pickable=False,
-        get_path="path",
+        get_source_position="s",
+        get_target_position="t",
         get_color=color,
         width_units="'pixels'",
         get_width=width,
-        joint_rounded=True,
     )
+
+
+OUTLINE_LAYER_TYPE = "LineLayer"
+
+
+def serve_outlines(deck: pdk.Deck, publish: Callable[[str, str], str | None]) -> None:
+    """Move the outline layers' segments (`overview_deck`) out of the deck: `publish(layer id,
+    JSON text)` returns the address the browser fetches them from (and keeps), or None to leave
+    a layer's segments inside the deck."""
+    fragments = deck.__dict__.get("_fragments", {})
+    for layer in deck.layers:
+        placeholder = layer.data if isinstance(layer.data, str) else ""
+        if layer.type != OUTLINE_LAYER_TYPE or placeholder not in fragments:
+            continue
+        text = fragments[placeholder]
+        url = publish(layer.id, text() if callable(text) else text)
+        if url is not None:
+            layer.data = url
+            del fragments[placeholder]
 
 
 def overview_deck(
