@@ -8,7 +8,7 @@ install:
 	bash scripts/install.sh
 
 run: install
-	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.address 127.0.0.1 --browser.gatherUsageStats false
+	$(PY) -m ui.serve --port $(PORT) --address 127.0.0.1
 
 test:
 	bash scripts/test.sh

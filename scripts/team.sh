@@ -48,8 +48,7 @@ $PY -m risk store status   # creates the shared store from the bundled data on f
 # -- two app servers ----------------------------------------------------------------------------
 upstream=""
 for port in "${APP_PORTS[@]}"; do
-  $PY -m streamlit run dashboard.py --server.headless true --server.address 127.0.0.1 \
-    --server.port "$port" --browser.gatherUsageStats false --server.fileWatcherType none \
+  $PY -m ui.serve --address 127.0.0.1 --port "$port" \
     >"$TEAM/logs/app-$port.log" 2>&1 &
   pids+=($!)
   upstream+="    server 127.0.0.1:$port;"$'\n'

@@ -14,49 +14,11 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from ui.visit import TIMEOUT_S, connection, rerun_request, stream_url, until_finished
 
 SLIDER_KEY = "w_gov_support"
 QUERY = "lang=en"
-TIMEOUT_S = 600.0
-
-
-def _rerun(widget: tuple[str, float] | None = None) -> bytes:
-    """A rerun request for the overview, with one slider's new value (the others unchanged)."""
-    msg = BackMsg()
-    msg.rerun_script.query_string = QUERY
-    msg.rerun_script.page_script_hash = ""
-    if widget is not None:
-        state = msg.rerun_script.widget_states.widgets.add()
-        state.id = widget[0]
-        state.double_array_value.data.append(widget[1])
-    return msg.SerializeToString()
-
-
-async def _until_finished(ws: ClientConnection) -> dict[str, Any]:
-    """Read the server's messages until a script run has finished (a run that ends early for
-    another run is followed by that one). Returns the slider's id and value and any exception."""
-    seen: dict[str, Any] = {"slider": None, "exception": None}
-    while True:
-        msg = ForwardMsg()
-        msg.ParseFromString(await ws.recv())
-        kind = msg.WhichOneof("type")
-        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            element = msg.delta.new_element
-            if element.WhichOneof("type") == "slider" and element.slider.id.endswith(SLIDER_KEY):
-                values = list(element.slider.value) or list(element.slider.default)
-                seen["slider"] = (element.slider.id, values[0] if values else 0.0)
-            elif element.WhichOneof("type") == "exception":
-                seen["exception"] = element.exception.message
-        elif (
-            kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
-        ):
-            return seen
 
 
 class _Gate:
@@ -75,14 +37,9 @@ async def _session(url: str, gate: _Gate) -> tuple[float | None, float | None]:
     arrived = False
     try:
         start = time.perf_counter()
-        async with connect(
-            url,
-            subprotocols=[Subprotocol("streamlit")],
-            max_size=None,
-            open_timeout=TIMEOUT_S,
-        ) as ws:
-            await ws.send(_rerun())
-            page = await asyncio.wait_for(_until_finished(ws), TIMEOUT_S)
+        async with connection(url) as ws:
+            await ws.send(rerun_request(QUERY))
+            page = await asyncio.wait_for(until_finished(ws, SLIDER_KEY), TIMEOUT_S)
             if page["exception"] or page["slider"] is None:
                 raise RuntimeError(page["exception"] or "no weight slider on the page")
             opened = time.perf_counter() - start
@@ -91,8 +48,10 @@ async def _session(url: str, gate: _Gate) -> tuple[float | None, float | None]:
             await gate.event.wait()
             slider_id, value = page["slider"]
             start = time.perf_counter()
-            await ws.send(_rerun((slider_id, value + 1 if value < 100 else value - 1)))
-            rerun = await asyncio.wait_for(_until_finished(ws), TIMEOUT_S)
+            await ws.send(
+                rerun_request(QUERY, (slider_id, value + 1 if value < 100 else value - 1))
+            )
+            rerun = await asyncio.wait_for(until_finished(ws, SLIDER_KEY), TIMEOUT_S)
             if rerun["exception"]:
                 raise RuntimeError(rerun["exception"])
             return opened, time.perf_counter() - start
@@ -105,7 +64,7 @@ async def _session(url: str, gate: _Gate) -> tuple[float | None, float | None]:
 
 
 async def crowd(base_url: str, sessions: int) -> dict[str, list[float | None]]:
-    url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+    url = stream_url(base_url)
     gate = _Gate(sessions)
     results = await asyncio.gather(*(_session(url, gate) for _ in range(sessions)))
     return {"open": [r[0] for r in results], "change": [r[1] for r in results]}
