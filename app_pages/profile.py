@@ -10,12 +10,13 @@ from risk.gates import reason_label
 from risk.i18n import colon, name_column, t
 from risk.ingest.sources import publisher_of
 from risk.present.brief import MIME, brief, brief_file_name
-from risk.present.charts import pillar_chart, series_chart
+from risk.present.charts import pillar_bars_html, series_chart
 from risk.present.maps import locator_deck
 from risk.present.overview import layer_legend, legend_html
 from risk.present.profile import (
     buildout_summary,
     cluster_view,
+    display_frame,
     epoch_citation,
     partnership_view,
 )
@@ -45,12 +46,15 @@ def _table(where, frame, key: str, formats=None, **config) -> None:  # type: ign
     if frame.empty:
         where.caption(t("profile.none", lang))
         return
-    labels = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
-    shown = frame.style.format(formats or {}, na_rep="–")
+    labels: dict = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
+    # numbers with a fixed format arrive as text, right-aligned (no pandas Styler: Streamlit
+    # converts a Styler cell by cell on every run)
+    labels |= {c: text(c, None, "right") for c in formats or {}}
+    shown = display_frame(frame, formats or {})
     where.dataframe(shown, hide_index=True, key=state.lang_key(key), column_config=labels | config)
 
 
-def text(col: str, width: int, align: Literal["left", "right"] = "left"):  # type: ignore[no-untyped-def]
+def text(col: str, width: int | None, align: Literal["left", "right"] = "left"):  # type: ignore[no-untyped-def]
     """A text column with its translated header."""
     return st.column_config.TextColumn(t(f"profile.col.{col}", lang), width=width, alignment=align)
 
@@ -126,7 +130,7 @@ what_changed(store, shared.spec.to_json(), version, selected, profile.name(lang)
 st.subheader(t("profile.pillars", lang))
 labels = {p: t(f"metric.{p}", lang) for p in ("score", *PILLARS)}
 labels |= {k: t(f"profile.{k}", lang) for k in ("country", "region_median", "income_median")}
-st.altair_chart(pillar_chart(profile.pillars, labels), width="stretch")
+st.markdown(pillar_bars_html(profile.pillars, labels), unsafe_allow_html=True)
 
 # -- status ----------------------------------------------------------------------------------
 st.subheader(t("profile.status", lang))
@@ -220,8 +224,13 @@ _table(
     },
 )
 if not profile.series.empty:
-    st.subheader(t("profile.series", lang))
-    st.altair_chart(series_chart(profile.series))
+    # drawn when opened: the chart library is the largest script the page would otherwise load
+    n = profile.series["indicator"].nunique()
+    trends = st.expander(
+        t("profile.series_n", lang, n=n), key="profile_trends_open", on_change="rerun"
+    )
+    if trends.open:
+        trends.altair_chart(series_chart(profile.series))
 
 # -- infrastructure and policy ---------------------------------------------------------------
 left, right = st.columns(2)

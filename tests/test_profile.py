@@ -173,3 +173,39 @@ def test_compare_tables(scored) -> None:  # type: ignore[no-untyped-def]
     scores = result.table.set_index("iso3")["score"]
     for r in reasons.itertuples():
         assert scores[r.higher] >= scores[r.lower] and r.difference > 0
+
+
+def test_pillar_bars_are_escaped_html_with_the_medians_as_ticks() -> None:
+    from risk.present.charts import INCOME_TICK, REGION_TICK, pillar_bars_html
+
+    pillars = pd.DataFrame(
+        {
+            "pillar": ["score", "financial"],
+            "country": [72.34, float("nan")],
+            "region_median": [55.0, 130.0],  # clamped to the bar's end
+            "income_median": [float("nan"), 40.0],
+        }
+    )
+    labels = {"score": "<b>Index</b>", "financial": "Finance", "region_median": "Region's median"}
+    text = pillar_bars_html(pillars, {**labels, "income_median": "Income", "country": "Here"})
+    assert text.count("class='pillar-bar'") == 2
+    assert "&lt;b&gt;Index&lt;/b&gt;" in text and "<b>Index" not in text
+    assert "Region&#x27;s median: 55.0" in text  # a quote cannot end the attribute
+    assert "width:72.3%" in text and ">72.3<" in text
+    assert ">–<" in text  # no score: no bar, a dash
+    assert text.count(REGION_TICK) == 3  # two ticks and the legend
+    assert "left:100.0%" in text  # a median past 100 stays on the bar
+    assert text.count(INCOME_TICK) == 2  # one tick (the other is missing) and the legend
+
+
+def test_a_shown_table_formats_numbers_as_text_and_dashes_what_is_missing() -> None:
+    from risk.present.profile import MISSING, display_frame
+
+    frame = pd.DataFrame(
+        {"year": [2024.0, float("nan")], "name": ["a", None], "n": [1.5, float("nan")]}
+    )
+    shown = display_frame(frame, {"year": "{:.0f}"})
+    assert list(shown["year"]) == ["2024", MISSING]
+    assert list(shown["name"]) == ["a", MISSING]
+    assert list(shown["n"]) == [1.5, MISSING]
+    assert frame["year"].isna().sum() == 1  # the frame itself is unchanged

@@ -2,10 +2,86 @@
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+
+# -- the profile's pillar bars, as HTML -------------------------------------------------------
+# Drawn by the browser as plain boxes: no chart library to load before the profile shows (the
+# chart library is the largest script a page can fetch). Same marks as the chart they replace:
+# the country's bar, the region median as a dark tick, the income-group median as a red one.
+BAR_COLOR = "#2e75b6"
+REGION_TICK = "#222222"
+INCOME_TICK = "#c00000"
+
+
+def _pct(value: float | None) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return f"{max(0.0, min(100.0, float(value))):.1f}"
+
+
+def _tick(value: float | None, color: str, title: str) -> str:
+    left = _pct(value)
+    if left is None:
+        return ""
+    return (
+        f"<span title='{html.escape(title)}' style='position:absolute;left:{left}%;top:-3px;"
+        f"width:3px;height:calc(100% + 6px);margin-left:-1px;background:{color}'></span>"
+    )
+
+
+def pillar_bars_html(pillars: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    """One bar per pillar (0-100) with the region and income-group medians as ticks, and a legend;
+    `labels` maps pillar keys and "country", "region_median", "income_median" to display text
+    (escaped here, like every value)."""
+    region, income = labels.get("region_median", ""), labels.get("income_median", "")
+    rows = []
+    for rec in pillars.to_dict("records"):
+        label = html.escape(labels.get(rec["pillar"], rec["pillar"]))
+        width = _pct(rec["country"])
+        value = f"{float(rec['country']):.1f}" if width is not None else "–"
+        bar = (
+            f"<span style='position:absolute;left:0;top:0;bottom:0;width:{width}%;"
+            f"background:{BAR_COLOR}'></span>"
+            if width is not None
+            else ""
+        )
+        ticks = _tick(rec["region_median"], REGION_TICK, f"{region}: {_pct(rec['region_median'])}")
+        ticks += _tick(rec["income_median"], INCOME_TICK, f"{income}: {_pct(rec['income_median'])}")
+        rows.append(
+            f"<div class='pillar-bar' style='display:flex;align-items:center;gap:10px;"
+            f"margin:9px 0'><span style='flex:0 0 13rem;text-align:right'>{label}</span>"
+            f"<span style='position:relative;flex:1;height:20px;background:#eef2f7'>{bar}{ticks}"
+            f"</span><span style='flex:0 0 3rem;font-variant-numeric:tabular-nums'>{value}</span>"
+            f"</div>"
+        )
+    axis = "".join(
+        f"<span style='position:absolute;left:{x}%;transform:translateX(-50%)'>{x}</span>"
+        for x in (0, 20, 40, 60, 80, 100)
+    )
+    legend = "".join(
+        f"<span style='margin-right:1.2rem'><span style='display:inline-block;width:{w}px;"
+        f"height:12px;background:{c};vertical-align:middle;margin-right:5px'></span>"
+        f"{html.escape(text)}</span>"
+        for c, w, text in (
+            (BAR_COLOR, 14, labels.get("country", "")),
+            (REGION_TICK, 3, region),
+            (INCOME_TICK, 3, income),
+        )
+    )
+    return (
+        "<div class='pillar-bars' style='font-size:0.85rem'>"
+        + "".join(rows)
+        + "<div style='display:flex;gap:10px'><span style='flex:0 0 13rem'></span><span "
+        "style='position:relative;flex:1;height:1.2em;color:#666;font-size:0.75rem'>"
+        + axis
+        + "</span><span style='flex:0 0 3rem'></span></div>"
+        + f"<div style='margin-top:6px;color:#333'>{legend}</div></div>"
+    )
 
 
 # -- charts (Altair specs; the pages render them) ---------------------------------------------

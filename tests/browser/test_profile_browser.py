@@ -21,6 +21,11 @@ def test_profile_link_opens_the_profile(page, app_server: str, requests_seen: li
     page.get_by_text("排名 90% 區間").first.wait_for()
     page.get_by_text("所有指標").first.wait_for()
     assert "country=SAU" in page.url
+    # the pillars as bars, with no chart library loaded; the trends are drawn when opened
+    assert page.locator(".pillar-bars .pillar-bar").count() == 5  # the score and four pillars
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 0
+    page.get_by_text("關鍵指標歷年走勢").first.click()
+    page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
     with page.expect_download(timeout=120_000) as info:
         page.get_by_text("下載一頁簡報（PDF）").click()
     path = info.value.path()
