@@ -246,19 +246,24 @@ _table(
 right.subheader(t("profile.landings", lang))
 _table(right, profile.landings, "landing_table")
 if not (profile.cloud.empty and profile.landings.empty):
-    here = {k: tables[k] for k in LOCATOR_TABLES if tables.get(k) is not None}
-    points = {k: v[v["iso3"] == selected] for k, v in here.items()}
-    labels_by_iso3 = tables["countries"][["iso3", name_column(lang)]]
-    deck = locator_deck(
-        cache.geometry(),
-        selected,
-        labels_by_iso3.set_axis(["iso3", "name"], axis=1),
-        cloud=points.get("cloud_regions"),
-        landings=points.get("landing_points"),
-    )
-    maps.show(None, deck, version, key="profile_map", height=420)
-    legend = layer_legend({"cloud", "landings"}, lang)
-    st.markdown(legend_html(t("overview.layers", lang), legend, lang), unsafe_allow_html=True)
+    # drawn when opened, like the trends: a second map would hold the page back as it loads
+    where = st.expander(t("profile.locator_map", lang), key="profile_map_open", on_change="rerun")
+    if where.open:
+        here = {k: tables[k] for k in LOCATOR_TABLES if tables.get(k) is not None}
+        points = {k: v[v["iso3"] == selected] for k, v in here.items()}
+        labels_by_iso3 = tables["countries"][["iso3", name_column(lang)]]
+        deck = locator_deck(
+            cache.geometry(),
+            selected,
+            labels_by_iso3.set_axis(["iso3", "name"], axis=1),
+            cloud=points.get("cloud_regions"),
+            landings=points.get("landing_points"),
+        )
+        maps.show(where, deck, version, key="profile_map", height=420)
+        legend = layer_legend({"cloud", "landings"}, lang)
+        where.markdown(
+            legend_html(t("overview.layers", lang), legend, lang), unsafe_allow_html=True
+        )
 st.subheader(t("profile.policy", lang))
 pol = profile.policy
 _table(st, pol.assign(scope=[t(f"profile.scope.{x}", lang) for x in pol["scope"]]), "policy_table")

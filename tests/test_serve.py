@@ -37,11 +37,11 @@ def test_the_launcher_warms_the_overview_in_both_languages_then_says_ready(tmp_p
         )
     try:
         deadline = time.monotonic() + 300
-        while f"已就緒:{url}" not in log.read_text() and time.monotonic() < deadline:
+        while f"已就緒：{url}" not in log.read_text() and time.monotonic() < deadline:
             assert proc.poll() is None, log.read_text()[-3000:]
             time.sleep(0.3)
         text = log.read_text()
-        assert f"已就緒:{url}" in text, text[-3000:]
+        assert f"已就緒：{url}" in text, text[-3000:]
         assert "zh-TW, en" in text
         assert "預熱未完成" not in text and "Traceback" not in text, text[-3000:]
         # the visits opened the store before any visitor did

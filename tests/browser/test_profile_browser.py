@@ -24,8 +24,11 @@ def test_profile_link_opens_the_profile(page, app_server: str, requests_seen: li
     # the pillars as bars, with no chart library loaded; the trends are drawn when opened
     assert page.locator(".pillar-bars .pillar-bar").count() == 5  # the score and four pillars
     assert page.locator("[data-testid=stVegaLiteChart]").count() == 0
+    assert page.locator("[data-testid=stDeckGlJsonChart]").count() == 0  # nor a map yet
     page.get_by_text("關鍵指標歷年走勢").first.click()
     page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
+    page.get_by_text("地圖：雲端區域與海纜登陸點").first.click()
+    page.locator("[data-testid=stDeckGlJsonChart] canvas").first.wait_for(timeout=90_000)
     with page.expect_download(timeout=120_000) as info:
         page.get_by_text("下載一頁簡報（PDF）").click()
     path = info.value.path()
