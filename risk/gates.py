@@ -33,15 +33,18 @@ REASON_LOW_COVERAGE = "low coverage"
 
 
 # Where each exclusion rule comes from, shown beside the reason a country is not ranked: the EAR
-# Country Groups (15 CFR Part 740, Supplement No. 1, on eCFR); the programme's call for proposals,
-# which names the countries of concern; Executive Order 14320, which set up the programme; and the
-# AI Diffusion rule (90 FR 4544). Labels are in the locale files (gates.source.<key>).
+# Country Groups (15 CFR Part 740, Supplement No. 1, on eCFR); the programme's call for proposals
+# (FR Doc 2026-06952), which names the countries of concern; Executive Order 14320 (FR Doc
+# 2025-14218), which set up the programme; and the AI Diffusion rule (90 FR 4544). All but the first
+# on the Federal Register. Labels are in the locale files (gates.source.<key>).
 RULE_SOURCES: dict[str, str] = {
     "EAR": "https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/part-740",
-    REASON_CONCERN: "https://webiis08.mondaq.com/unitedstates/export-controls-trade-investment-"
-    "sanctions/1777290/commerce-calls-for-proposals-for-american-ai-exports-program",
-    REASON_EXPORTER: "https://ailawwiki.com/Promoting_the_Export_of_the_American_AI_Technology_Stack",
-    REASON_TIER3: "https://frnow.com/Browse/Document/usa/na/fr/2025/1/15/2025-00636",
+    REASON_CONCERN: "https://www.federalregister.gov/documents/2026/04/10/2026-06952/"
+    "american-ai-exports-program-call-for-proposals-for-pre-set-consortia",
+    REASON_EXPORTER: "https://www.federalregister.gov/documents/2025/07/28/2025-14218/"
+    "promoting-the-export-of-the-american-ai-technology-stack",
+    REASON_TIER3: "https://www.federalregister.gov/documents/2025/01/15/2025-00636/"
+    "framework-for-artificial-intelligence-diffusion",
 }
 
 

@@ -50,7 +50,11 @@ def test_gated_country_names_each_rule_and_its_source(scored) -> None:  # type: 
     assert links["15 CFR Part 740, Supplement No. 1: Country Groups (eCFR)"].startswith(
         "https://www.ecfr.gov/"
     )
-    assert any("mondaq.com" in url for url in links.values())
+    # the call for proposals that names the countries of concern, on the Federal Register
+    concern = links[
+        "American AI Exports Program: call for proposals for pre-set consortia (FR Doc 2026-06952)"
+    ]
+    assert concern.startswith("https://www.federalregister.gov/documents/2026/04/10/2026-06952/")
     assert [url for _, url in zh.sources] == [url for _, url in en.sources]
     # a listing's start date, where the table has one; Iran under two gate groups
     hkg = standing(result, "HKG", "en", export_controls=controls)
