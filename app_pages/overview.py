@@ -1,15 +1,11 @@
 """Overview: the score map, the ranked shortlist, filters, weights and a shareable link."""
 
 from datetime import date
-from functools import partial
 
 import streamlit as st
 
-from risk.framework import PILLARS
 from risk.i18n import t
 from risk.paths import DATASETS_DIR
-from risk.present.exports import MIME as EXPORT_MIME
-from risk.present.exports import export_file_name, ranking_bytes
 from risk.present.maps import COUNTRY_LAYER_ID, overview_deck, preset_view, view_name
 from risk.present.overview import (
     NOTE_LAYERS,
@@ -19,20 +15,14 @@ from risk.present.overview import (
     legend_html,
     search_hint,
     status_outlines,
-    table_layout,
     tooltip_text,
 )
-from risk.present.pack import MIME as PACK_MIME
-from risk.present.pack import pack_file_name
-from risk.present.pack_file import pack_bytes
 from risk.present.selection import hiding_filters, standing
 from risk.present.top import top_markets_html
 from risk.scoring.result import ranked_count
-from risk.share import save_view
 from risk.text import md_text
-from ui import cache, maps, selection, state, view
+from ui import cache, maps, overview_parts, selection, state, view
 from ui.changes import overview_section as what_changed
-from ui.watchlists import save_control as save_watchlist
 
 MAP_HEIGHT = 440
 FULL_TABLE_ANCHOR = "ranking"
@@ -154,81 +144,8 @@ if shown.empty:
     st.info(t("overview.none_match", lang))
 else:
     table = cache.overview_table(current.spec.to_json(), version, current.filters, lang)
-    fitted = table_layout(table, lang).widths  # fits 1440 x 900 without a sideways scrollbar
-    bars = {
-        p: st.column_config.ProgressColumn(
-            t(f"col.{p}", lang), min_value=0, max_value=100, format="%.0f", width=fitted[p]
-        )
-        for p in PILLARS
-    }
-    text = st.column_config.TextColumn
-    st.dataframe(
-        table,
-        hide_index=True,
-        key=state.lang_key("ranked_table"),
-        column_order=list(fitted),
-        column_config={
-            "rank": st.column_config.NumberColumn(
-                t("col.rank", lang), format="%d", width=fitted["rank"]
-            ),
-            "name": text(t("col.name", lang), width=fitted["name"]),
-            "name_other": text(t("col.name_other", lang), width=fitted.get("name_other")),
-            "iso3": text(t("col.iso3", lang), width=fitted["iso3"]),
-            "score": st.column_config.NumberColumn(
-                t("col.score", lang), format="%.1f", width=fitted["score"]
-            ),
-            **bars,
-            "interval": text(t("col.interval", lang), width=fitted["interval"]),
-            "coverage": st.column_config.ProgressColumn(
-                t("col.coverage", lang),
-                min_value=0,
-                max_value=100,
-                format="%.0f%%",
-                width=fitted.get("coverage"),
-            ),
-            "eligible": st.column_config.CheckboxColumn(t("col.eligible", lang)),
-            "reason": text(t("col.reason", lang), width=fitted.get("reason")),
-        },
-    )
+    overview_parts.ranked_table(table, lang)
 
-# -- sharing ---------------------------------------------------------------------------------
-query = view.publish(current)
-share = st.expander(t("overview.share", lang), key="share_open", on_change="rerun")
-with share:
-    st.caption(t("overview.share_help", lang))
-    base = (st.context.url or "").split("?")[0]
-    if share.open:  # the link is drawn when someone opens the panel (a code block is costly)
-        st.code(
-            base + "?" + "&".join(f"{k}={v}" for k, v in query.items()),
-            language=None,
-            wrap_lines=True,
-        )
-    if st.button(t("overview.save_view", lang), key="save_view"):
-        vid = save_view(store, query)
-        st.code(f"{base}?view={vid}", language=None)
-save_watchlist(store, current, ranked, shown, lang)
-
-# -- downloads -------------------------------------------------------------------------------
-with st.expander(t("export.title", lang)):
-    st.caption(t("export.help_view", lang, version=version))
-    for col, fmt in zip(st.columns(3), ("csv", "json", "xlsx"), strict=True):
-        col.download_button(
-            t("export.sidecar" if fmt == "json" else f"export.{fmt}", lang),
-            data=partial(ranking_bytes, cache.engine(version), store, current, fmt),
-            file_name=export_file_name(current, version, "csv") + ".json"
-            if fmt == "json"
-            else export_file_name(current, version, fmt),
-            mime=EXPORT_MIME[fmt],
-            key=f"export_{fmt}",
-            on_click="ignore",
-        )
-    st.caption(t("pack.help", lang, n=current.top_n or 10))
-    for col, fmt in zip(st.columns(2), ("pptx", "pdf"), strict=True):
-        col.download_button(
-            t("pack.download" if fmt == "pptx" else "pack.download_pdf", lang),
-            data=partial(pack_bytes, cache.engine(version), store, current, fmt, cache.geometry()),
-            file_name=pack_file_name(current, version, fmt),
-            mime=PACK_MIME[fmt],
-            key=f"pack_{fmt}",
-            on_click="ignore",
-        )
+# -- sharing and downloads ------------------------------------------------------------------
+overview_parts.sharing(store, current, ranked, shown, lang)
+overview_parts.downloads(store, current, version, lang)
