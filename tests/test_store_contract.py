@@ -21,8 +21,9 @@ import pytest
 from risk.errors import StoreError
 from risk.ingest.common import write_parquet
 from risk.store import DuckDBStore, DuckLakeStore, Store, open_store
-from risk.store.ducklake import migrate_from_embedded, redact
+from risk.store.lake_util import redact
 from risk.store.local_postgres import LocalPostgres, postgres_available
+from risk.store.migrate import migrate_from_embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["embedded", "ducklake"]

@@ -10,8 +10,9 @@ from typing import Any
 from risk.errors import StoreError
 from risk.paths import data_dir
 from risk.store import open_store, store_settings
-from risk.store.ducklake import DuckLakeStore, migrate_from_embedded
+from risk.store.ducklake import DuckLakeStore
 from risk.store.embedded import STORE_FILE
+from risk.store.migrate import migrate_from_embedded
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
-"""The store: the `Store` protocol (`protocol`), the embedded DuckDB file (`embedded`) and the shared
-DuckLake store on PostgreSQL (`ducklake`).
+"""The store: the `Store` protocol (`protocol`), the embedded DuckDB file (`embedded`), the shared
+DuckLake store on PostgreSQL (`ducklake`) and the moves between layouts and backends (`migrate`).
 
 Callers type on `Store` and get one from `open_store()`: the DuckLake store when $RISK_STORE (or the
 `attach` argument) holds DuckLake's attach string, else the embedded file, exactly as before.

@@ -19,13 +19,9 @@ The attach string may hold a password: every message that could show it goes thr
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import random
-import re
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,14 +36,23 @@ import pandas as pd
 from risk.errors import StoreError
 from risk.paths import DATASETS_DIR
 from risk.schema import FRAMEWORK_COLUMNS, INDICATOR_COLUMNS, VERSIONED
-from risk.store.embedded import SCHEMA
-from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
+from risk.store.lake_util import (
+    extension_path,
+    is_conflict,
+    is_unreachable,
+    passwords,
+    postgres_scanner,
+    redact,
+    sql_text,
+)
+from risk.store.protocol import Params, PinnedStore, Progress, VersionInfo, quote_ident
 from risk.store.versions import (
     DDL,
     FW_SQL,
     IND_SQL,
     OBS_SQL,
     RECORDS_DDL,
+    SCHEMA,
     VIEWS_DDL,
     add_version,
     already_current,
@@ -75,8 +80,9 @@ CONFIG: dict[str, str | bool | int | float | list[str]] = {
 POLL_S = float(os.environ.get("RISK_STORE_POLL_S", "2"))  # how stale `data_version` may be
 RETRIES = int(os.environ.get("RISK_STORE_RETRIES", "8"))  # attempts of a conflicting commit
 RETRY_BASE_S = 0.05
-# DuckLake has no keys or ON CONFLICT: the same tables as the embedded file, without PRIMARY KEY.
-_LAKE_DDL = ";\n".join(
+# DuckLake has no keys or ON CONFLICT: the same tables as the embedded file, without PRIMARY KEY
+# (also the layout `migrate.py` copies an embedded file into).
+LAKE_DDL = ";\n".join(
     [
         DDL.replace(" PRIMARY KEY", ""),
         VIEWS_DDL.replace(" PRIMARY KEY", ""),
@@ -94,83 +100,6 @@ _OFFLINE_HINT = (
 )
 
 T = TypeVar("T")
-
-
-# -- secrets -----------------------------------------------------------------------------------
-_SECRET_PATTERNS = (
-    re.compile(r"(password\s*=\s*)('[^']*'|\"[^\"]*\"|\S+)", re.IGNORECASE),
-    re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)"),  # postgresql://user:secret@host
-)
-
-
-def redact(text: str, *secrets: str) -> str:
-    """Text with passwords (key=value or in a URL) and any given secret strings masked."""
-    out = str(text)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            out = out.replace(secret, "***")
-    out = _SECRET_PATTERNS[0].sub(r"\1***", out)
-    return _SECRET_PATTERNS[1].sub(r"\1***\3", out)
-
-
-def _passwords(attach: str) -> list[str]:
-    found = [m.group(2).strip("'\"") for m in _SECRET_PATTERNS[0].finditer(attach)]
-    found += [m.group(2) for m in _SECRET_PATTERNS[1].finditer(attach)]
-    return found
-
-
-def _sql_text(value: str) -> str:
-    """A SQL string literal (ATTACH takes no parameters)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-# -- extensions, offline ---------------------------------------------------------------------
-def extension_path(name: str) -> Path:
-    """The extension file shipped by the `duckdb-extension-<name>` wheel for this DuckDB."""
-    try:
-        module = importlib.import_module(f"duckdb_extension_{name}")
-    except ImportError as exc:
-        raise StoreError(
-            f"the DuckDB {name} extension is not installed: `pip install "
-            f"duckdb-extension-{name}=={duckdb.__version__}` (see requirements.txt)"
-        ) from exc
-    base = Path(str(module.__file__)).parent / "extensions" / f"v{duckdb.__version__}"
-    return base / f"{name}.duckdb_extension"
-
-
-def _postgres_scanner() -> Path:
-    """The postgres extension under the name its entry point expects (a private, shared copy)."""
-    source = extension_path("postgres")
-    folder = Path(tempfile.gettempdir()) / f"risk-duckdb-extensions-{duckdb.__version__}"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "postgres_scanner.duckdb_extension"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        tmp = folder / f".postgres_scanner.{os.getpid()}.{threading.get_ident()}"
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)  # atomic: another process may be loading it right now
-    return target
-
-
-def _is_conflict(exc: BaseException) -> bool:
-    return "conflict" in str(exc).lower()
-
-
-def _is_unreachable(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return any(
-        s in text
-        for s in (
-            "unable to connect to postgres",
-            "connection refused",
-            "could not connect",
-            "server closed the connection",
-            "connection to server",
-            "no connection to the server",
-            "terminating connection",
-            "ssl syscall",
-            "broken pipe",
-        )
-    )
 
 
 class DuckLakeStore:
@@ -195,7 +124,7 @@ class DuckLakeStore:
         self.bundled = bundled_version(self.datasets_dir)
         self.poll_s = poll_s
         self.offline: str | None = None  # why the catalog cannot be reached, while it cannot
-        self._secrets = _passwords(self.attach)
+        self._secrets = passwords(self.attach)
         self._lock = threading.RLock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._seen: tuple[float, int, str] | None = None  # (checked at, snapshot, version)
@@ -213,7 +142,7 @@ class DuckLakeStore:
 
     def _error(self, what: str, exc: BaseException) -> StoreError:
         """A StoreError for a failed DuckDB call, without secrets; a lost catalog says so plainly."""
-        if _is_unreachable(exc):
+        if is_unreachable(exc):
             self._drop_connection()
             detail = redact(str(exc), *self._secrets).splitlines()[0][:300]
             return StoreError(f"{what}: {_OFFLINE_HINT} ({detail})")
@@ -227,11 +156,11 @@ class DuckLakeStore:
                 return self._con
             con = duckdb.connect(config=CONFIG)
             try:
-                con.execute(f"LOAD {_sql_text(str(extension_path('ducklake')))}")
-                con.execute(f"LOAD {_sql_text(str(_postgres_scanner()))}")
+                con.execute(f"LOAD {sql_text(str(extension_path('ducklake')))}")
+                con.execute(f"LOAD {sql_text(str(postgres_scanner()))}")
                 con.execute(
-                    f"ATTACH {_sql_text(self.attach)} AS {LAKE} "
-                    f"(DATA_PATH {_sql_text(self.data_path)})"
+                    f"ATTACH {sql_text(self.attach)} AS {LAKE} "
+                    f"(DATA_PATH {sql_text(self.data_path)})"
                 )
             except duckdb.Error as exc:
                 con.close()
@@ -294,12 +223,12 @@ class DuckLakeStore:
                             cur.execute("ROLLBACK")
                         raise
             except duckdb.Error as exc:
-                if _is_conflict(exc) and attempt < RETRIES:
+                if is_conflict(exc) and attempt < RETRIES:
                     time.sleep(delay * (1 + random.random()))  # noqa: S311 (jitter, not crypto)
                     delay = min(delay * 2, 2.0)
                     say("retrying after a conflict")
                     continue
-                if _is_conflict(exc):
+                if is_conflict(exc):
                     raise StoreError(
                         f"{what}: other writers kept changing the shared store at the same moment "
                         f"({RETRIES} attempts). Nothing was changed: try again."
@@ -358,7 +287,7 @@ class DuckLakeStore:
     def _create(self, cur: duckdb.DuckDBPyConnection) -> tuple[None, str, str, str | None]:
         if self._has_tables(cur):  # another server created it first (we are a retry)
             return None, "system", "", None
-        cur.execute(_LAKE_DDL)
+        cur.execute(LAKE_DDL)
         self._load_bundled(cur)
         self._materialise(cur, self.bundled, [], create=True)
         add_version(cur, self.bundled, "bundled", base=self.bundled, author="system", batches=[])
@@ -525,8 +454,8 @@ class DuckLakeStore:
 
         return self._read(f"reading {name!r}", work)
 
-    def at(self, version: str | None) -> PinnedLake:
-        return PinnedLake(self, version or self.data_version)
+    def at(self, version: str | None) -> PinnedStore:
+        return PinnedStore(self, version or self.data_version)
 
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
         def work(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -765,124 +694,3 @@ class DuckLakeStore:
 
     def close(self) -> None:
         self._drop_connection()
-
-
-class PinnedLake:
-    """One version of a shared store, read-only: `table()` answers as of that version."""
-
-    def __init__(self, store: DuckLakeStore, version: str):
-        store.version_info(version)  # fail early on an unknown id
-        self._store = store
-        self._version = version
-
-    @property
-    def data_version(self) -> str:
-        return self._version
-
-    def tables(self) -> list[str]:
-        return self._store.tables()
-
-    def table(self, name: str, version: str | None = None) -> pd.DataFrame:
-        return self._store.table(name, version or self._version)
-
-    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
-        """Queries run on the current tables: use `table()` for version-exact reads."""
-        return self._store.query(sql, params)
-
-
-# Internal tables copied as they are by `migrate_from_embedded`, then the user tables.
-_COPIED = (
-    "_base_obs",
-    "_base_ind",
-    "_batch_obs",
-    "_batch_ind",
-    "_batch_fw",
-    "_versions",
-    "_events",
-)
-
-
-def migrate_from_embedded(
-    source: Path,
-    attach: str,
-    data_path: str | Path,
-    datasets_dir: Path = DATASETS_DIR,
-    progress: Progress | None = None,
-) -> DuckLakeStore:
-    """Copy an embedded store file, with every version, event and short link, into an empty
-    DuckLake catalog. Each version becomes a snapshot in order (so pinned links read it by time
-    travel), then the file's current version is made current."""
-    say = progress or (lambda _stage: None)
-    if not Path(source).exists():
-        raise StoreError(f"no embedded store at {source}")
-    target = DuckLakeStore(attach, data_path, datasets_dir, create=False)
-    src = "src"  # the embedded file, attached read-only (also written out below)
-
-    def first(cur: duckdb.DuckDBPyConnection) -> tuple[list[str], str, str, str | None]:
-        if target._has_tables(cur):
-            raise StoreError(
-                f"the shared store at {target.where} already holds a store; migrate into an "
-                "empty catalog (a new PostgreSQL database)"
-            )
-        cur.execute(_LAKE_DDL)
-        for name in _COPIED:
-            cur.execute(f"INSERT INTO {name} SELECT * FROM {src}.main.{name}")  # noqa: S608 (fixed names)
-        cur.execute(f"INSERT INTO _meta SELECT * FROM {src}.main._meta WHERE key <> 'current'")  # noqa: S608 (fixed names)
-        names = [
-            str(r[0])
-            for r in cur.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? "
-                "AND table_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY 1",
-                [src],
-            ).fetchall()
-        ]
-        for name in names:
-            if name == "saved_views":
-                cur.execute("INSERT INTO saved_views SELECT id, params FROM src.main.saved_views")
-            elif name == "saved_records":
-                cur.execute(
-                    "INSERT INTO saved_records SELECT kind, key, body, saved_at "
-                    "FROM src.main.saved_records"
-                )
-            elif name not in VERSIONED:
-                cur.execute(
-                    f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM {src}.main.{quote_ident(name)}"  # noqa: S608 (quoted identifiers)
-                )
-        order = [
-            str(r[0]) for r in cur.execute("SELECT version FROM _versions ORDER BY seq").fetchall()
-        ]
-        if not order:
-            raise StoreError(f"the embedded store at {source} has no versions")
-        info = version_row(cur, order[0])
-        assert info is not None
-        target._materialise(cur, info.base, list(info.batches), create=True)
-        cur.execute("INSERT INTO _meta VALUES ('current', ?)", [order[0]])
-        return order, "migrate", f"copied from {Path(source).name}", order[0]
-
-    con = target._database()
-    try:
-        con.execute(f"ATTACH {_sql_text(str(source))} AS {src} (READ_ONLY)")
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot read the embedded store at {source}: {exc}") from exc
-    try:
-        current = current_version(con.cursor().execute(f"USE {src}"))
-        say("copying tables")
-        order = target._write("migration failed", first)
-        for version in [*order[1:], current]:
-            say(f"version {version}")
-
-            def make_current(
-                cur: duckdb.DuckDBPyConnection, v: str = version
-            ) -> tuple[None, str, str, str | None]:
-                info = version_row(cur, v)
-                assert info is not None
-                target._materialise(cur, info.base, list(info.batches))
-                target._set_meta(cur, current=v)
-                return None, "migrate", f"version {v}", v
-
-            target._write("migration failed", make_current)
-    finally:
-        con.execute(f"DETACH {src}")
-    target._ensure_current()  # the bundled tables of this release, if newer
-    say("done")
-    return target

@@ -25,7 +25,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,13 +40,15 @@ from risk.schema import (
     INDICATOR_COLUMNS,
     VERSIONED,
 )
-from risk.store.protocol import Params, Progress, VersionInfo, quote_ident
+from risk.store.migrate import REBUILD_HINT, upgrade_embedded
+from risk.store.protocol import Params, PinnedStore, Progress, VersionInfo, quote_ident
 from risk.store.versions import (
     DDL,
     FW_SQL,
     IND_SQL,
     OBS_SQL,
     RECORDS_DDL,
+    SCHEMA,
     VIEWS_DDL,
     add_version,
     already_current,
@@ -67,14 +69,9 @@ from risk.store.versions import (
 )
 
 STORE_FILE = "risk.duckdb"
-SCHEMA = "2"  # layout of the internal tables; an older layout is migrated in place (_MIGRATIONS)
 CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
 LOCK_TIMEOUT_S = float(os.environ.get("RISK_STORE_TIMEOUT", "120"))
 BACKUPS_KEPT = 3  # copies taken before upgrades (<store>.bak-*), newest kept
-_REBUILD_HINT = (
-    "To start again from the bundled data, move the file aside (its published versions, short "
-    "links and watchlists stay in it) or restore one of its backups (<file>.bak-*)."
-)
 # DuckDB shares one database instance per file within a process; two threads opening the same file
 # at the same moment can collide ("Unique file handle conflict"), so opening is one at a time.
 _OPEN_LOCK = threading.Lock()
@@ -143,7 +140,7 @@ class DuckDBStore:
                 if not retry:
                     raise StoreError(
                         f"cannot open the store at {self.path} ({str(exc)[:200]}). It was left "
-                        f"as it is. {_REBUILD_HINT}"
+                        f"as it is. {REBUILD_HINT}"
                     ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
@@ -215,23 +212,7 @@ class DuckDBStore:
         meta = self._read_meta()
         if meta.get("schema") == SCHEMA and meta.get("bundled") == self.bundled:
             return
-        with self._write_lock():
-            meta = self._read_meta()  # again: another process may have upgraded it meanwhile
-            schema = _layout_of(meta, self.path)
-            if schema == SCHEMA and meta.get("bundled") == self.bundled:
-                return
-            self.backup(f"layout{schema}-{meta.get('bundled', 'unknown')}")
-            with self._connection() as con:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    for step in range(int(schema), int(SCHEMA)):
-                        _MIGRATIONS[str(step)](self, con)
-                    if meta_in(con, "bundled") != self.bundled:
-                        self._rebase(con)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
+        upgrade_embedded(self)
 
     def _read_meta(self) -> dict[str, str]:
         """Every `_meta` entry; StoreError (file untouched) if the store cannot be read."""
@@ -246,13 +227,13 @@ class DuckDBStore:
                 if "_meta" not in tables:
                     raise StoreError(
                         f"the store at {self.path} has no version table: it is not a store this "
-                        f"app wrote, or it is damaged. It was left as it is. {_REBUILD_HINT}"
+                        f"app wrote, or it is damaged. It was left as it is. {REBUILD_HINT}"
                     )
                 rows = con.execute("SELECT key, value FROM _meta").fetchall()
         except duckdb.Error as exc:
             raise StoreError(
                 f"the store at {self.path} cannot be read ({str(exc)[:200]}). It was left as it "
-                f"is. {_REBUILD_HINT}"
+                f"is. {REBUILD_HINT}"
             ) from exc
         return {str(k): str(v) for k, v in rows}
 
@@ -370,7 +351,7 @@ class DuckDBStore:
     def _rebase(self, con: duckdb.DuckDBPyConnection) -> None:
         """New bundled tables: published batches carry over onto the new base (inside the
         caller's transaction); saved views and other user tables are untouched."""
-        previous = current_version(con, _REBUILD_HINT)
+        previous = current_version(con, REBUILD_HINT)
         prev = version_row(con, previous)
         self._load_bundled(con)
         batches = list(prev.batches) if prev else []
@@ -413,7 +394,7 @@ class DuckDBStore:
         if cached is not None and cached[0] == stat:
             return cached[1]
         with self.cursor() as cur:
-            version = current_version(cur, _REBUILD_HINT)
+            version = current_version(cur, REBUILD_HINT)
         self._version_cache = (stat, version)
         return version
 
@@ -469,7 +450,7 @@ class DuckDBStore:
             if (
                 version is None
                 or name not in VERSIONED
-                or version == current_version(cur, _REBUILD_HINT)
+                or version == current_version(cur, REBUILD_HINT)
             ):
                 return cur.execute(f"SELECT * FROM {quote_ident(name)}").df()  # noqa: S608 (known table, quoted)
             info = version_row(cur, version)
@@ -556,7 +537,7 @@ class DuckDBStore:
         say("waiting for the store")
         with self._transaction() as con:
             say("writing rows")
-            previous = current_version(con, _REBUILD_HINT)
+            previous = current_version(con, REBUILD_HINT)
             prev = version_row(con, previous)
             if prev is None:
                 raise StoreError(f"current version {previous!r} is missing from the version list")
@@ -622,7 +603,7 @@ class DuckDBStore:
             info = version_row(con, version)
             if info is None:
                 raise StoreError(f"no data version {version!r}; see `python -m risk versions`")
-            previous = current_version(con, _REBUILD_HINT)
+            previous = current_version(con, REBUILD_HINT)
             self._materialise(con, info.base, info.batches)
             log_event(con, author, "rollback", version, previous, note)
             self._set_meta(con, current=version)
@@ -682,64 +663,6 @@ class DuckDBStore:
     def close(self) -> None:
         """Nothing is held open between operations; kept for callers that close stores."""
         self._version_cache = None
-
-
-def _layout_of(meta: dict[str, str], path: Path) -> str:
-    """The layout of a readable store's tables; StoreError for one this release cannot upgrade."""
-    schema = meta.get("schema") or ("1" if "data_version" in meta else "")
-    if not schema.isdigit():
-        raise StoreError(
-            f"the store at {path} has no layout number: it is damaged or not this app's. It was "
-            f"left as it is. {_REBUILD_HINT}"
-        )
-    if int(schema) > int(SCHEMA):
-        raise StoreError(
-            f"the store at {path} was written by a newer release (layout {schema}; this one "
-            f"reads up to {SCHEMA}). It was left as it is: update the app to open it."
-        )
-    return schema
-
-
-def _migrate_1(store: DuckDBStore, con: duckdb.DuckDBPyConnection) -> None:
-    """Layout 1 (bundled tables only, no versions) -> 2: add the version tables, record the
-    bundled tables as the first version; saved views and other user tables are kept."""
-    con.execute(DDL)
-    store._load_bundled(con)
-    store._materialise(con, store.bundled, [])
-    if not con.execute("SELECT 1 FROM _versions WHERE version = ?", [store.bundled]).fetchone():
-        add_version(con, store.bundled, "bundled", base=store.bundled, author="system", batches=[])
-    log_event(con, "system", "migrate", store.bundled, None, "layout 1 -> 2")
-    con.execute("DELETE FROM _meta WHERE key = 'data_version'")
-    store._set_meta(con, schema="2", current=store.bundled)
-
-
-# Layout n -> n + 1, applied in order inside one transaction after a backup copy.
-_MIGRATIONS: dict[str, Callable[[DuckDBStore, duckdb.DuckDBPyConnection], None]] = {
-    "1": _migrate_1,
-}
-
-
-class PinnedStore:
-    """One version of a store, read-only: `table()` answers as of that version."""
-
-    def __init__(self, store: DuckDBStore, version: str):
-        store.version_info(version)  # fail early on an unknown id
-        self._store = store
-        self._version = version
-
-    @property
-    def data_version(self) -> str:
-        return self._version
-
-    def tables(self) -> list[str]:
-        return self._store.tables()
-
-    def table(self, name: str, version: str | None = None) -> pd.DataFrame:
-        return self._store.table(name, version or self._version)
-
-    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
-        """Queries run on the current tables: use `table()` for version-exact reads."""
-        return self._store.query(sql, params)
 
 
 _STORES: dict[tuple[str, str], DuckDBStore] = {}

@@ -131,3 +131,26 @@ class Store(ReadStore, Protocol):
     def records(self, kind: str) -> pd.DataFrame: ...
 
     def delete_record(self, kind: str, key: str) -> None: ...
+
+
+class PinnedStore:
+    """One version of a store, read-only: `table()` answers as of that version."""
+
+    def __init__(self, store: Store, version: str):
+        store.version_info(version)  # fail early on an unknown id
+        self._store = store
+        self._version = version
+
+    @property
+    def data_version(self) -> str:
+        return self._version
+
+    def tables(self) -> list[str]:
+        return self._store.tables()
+
+    def table(self, name: str, version: str | None = None) -> pd.DataFrame:
+        return self._store.table(name, version or self._version)
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """Queries run on the current tables: use `table()` for version-exact reads."""
+        return self._store.query(sql, params)

@@ -21,6 +21,7 @@ from risk.errors import StoreError
 from risk.schema import OBSERVATION_COLUMNS, VERSION_COLUMNS
 from risk.store.protocol import VersionInfo, quote_ident
 
+SCHEMA = "2"  # layout of the internal tables below; older layouts are upgraded (`migrate.py`)
 DDL = """
 CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS _base_obs (
