@@ -7,7 +7,7 @@ import streamlit as st
 
 from risk.framework import PILLARS
 from risk.i18n import t
-from risk.present.charts import compare_chart
+from risk.present.charts import compare_bars_html
 from risk.present.compare import (
     MAX_COMPARE,
     MIN_COMPARE,
@@ -92,7 +92,7 @@ if (summary["imputed"] > 0).any():
     st.warning(t("compare.imputed_note", lang))
 
 st.subheader(t("compare.pillars", lang))
-st.altair_chart(compare_chart(compare_pillars(result, codes, lang), labels), width="stretch")
+st.markdown(compare_bars_html(compare_pillars(result, codes, lang), labels), unsafe_allow_html=True)
 
 st.subheader(t("compare.reasons", lang))
 st.caption(t("compare.reasons_help", lang))

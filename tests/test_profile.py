@@ -209,3 +209,28 @@ def test_a_shown_table_formats_numbers_as_text_and_dashes_what_is_missing() -> N
     assert list(shown["name"]) == ["a", MISSING]
     assert list(shown["n"]) == [1.5, MISSING]
     assert frame["year"].isna().sum() == 1  # the frame itself is unchanged
+
+
+def test_compare_bars_keep_each_country_in_its_colour_whatever_the_language() -> None:
+    from risk.present.charts import COUNTRY_COLORS, compare_bars_html
+
+    def long(names: list[str]) -> pd.DataFrame:
+        rows = [
+            {"name": n, "pillar": p, "value": v}
+            for p in ("score", "financial")
+            for n, v in zip(names, (80.0, float("nan")), strict=True)
+        ]
+        return pd.DataFrame(rows)
+
+    labels = {"score": "Index", "financial": "<i>Finance</i>"}
+    en = compare_bars_html(long(["Saudi Arabia", "<script>x</script>"]), labels)
+    zh = compare_bars_html(long(["沙烏地阿拉伯", "<script>x</script>"]), labels)
+    for text in (en, zh):
+        assert text.count("class='pillar-bar'") == 4  # two pillars x two countries
+        assert "<script>" not in text and "&lt;script&gt;x&lt;/script&gt;" in text
+        assert "&lt;i&gt;Finance&lt;/i&gt;" in text
+        assert f"width:80.0%;background:{COUNTRY_COLORS[0]}" in text  # the first pick's colour
+        assert ">–<" in text  # a missing value: no bar, a dash
+    # the first country picked is drawn in the first colour in either language
+    assert en.index("Saudi Arabia") < en.index(COUNTRY_COLORS[1])
+    assert zh.index("沙烏地阿拉伯") < zh.index(COUNTRY_COLORS[1])

@@ -1,4 +1,5 @@
-"""Altair charts for the profile and comparison (plain chart specs; the page draws them)."""
+"""Charts for the profile and comparison: bars drawn as plain HTML (pillars, compared countries)
+and the trends chart as an Altair spec (the page draws it)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,50 @@ def _tick(value: float | None, color: str, title: str) -> str:
     )
 
 
+def _row(label: str, track: str, value: str, *, margin: str = "9px 0", height: int = 20) -> str:
+    """One bar row: a label, the 0-100 track with its marks, the value (all escaped already)."""
+    return (
+        f"<div class='pillar-bar' style='display:flex;align-items:center;gap:10px;"
+        f"margin:{margin}'><span style='flex:0 0 13rem;text-align:right'>{label}</span>"
+        f"<span style='position:relative;flex:1;height:{height}px;background:#eef2f7'>{track}"
+        f"</span><span style='flex:0 0 3rem;font-variant-numeric:tabular-nums'>{value}</span>"
+        f"</div>"
+    )
+
+
+def _bar(value: float | None, color: str) -> tuple[str, str]:
+    """(the filled part of a track, the value as text): nothing and a dash when missing."""
+    width = _pct(value)
+    if width is None:
+        return "", "–"
+    bar = (
+        f"<span style='position:absolute;left:0;top:0;bottom:0;width:{width}%;"
+        f"background:{color}'></span>"
+    )
+    return bar, f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+def _legend(items: list[tuple[str, int, str]]) -> str:
+    """Swatches (colour, width in pixels, text) in one line; the text is escaped here."""
+    return "".join(
+        f"<span style='margin-right:1.2rem;white-space:nowrap'><span style='display:inline-block;"
+        f"width:{w}px;height:12px;background:{c};vertical-align:middle;margin-right:5px'></span>"
+        f"{html.escape(text)}</span>"
+        for c, w, text in items
+    )
+
+
+AXIS = (
+    "<div style='display:flex;gap:10px'><span style='flex:0 0 13rem'></span><span "
+    "style='position:relative;flex:1;height:1.2em;color:#666;font-size:0.75rem'>"
+    + "".join(
+        f"<span style='position:absolute;left:{x}%;transform:translateX(-50%)'>{x}</span>"
+        for x in (0, 20, 40, 60, 80, 100)
+    )
+    + "</span><span style='flex:0 0 3rem'></span></div>"
+)
+
+
 def pillar_bars_html(pillars: pd.DataFrame, labels: Mapping[str, str]) -> str:
     """One bar per pillar (0-100) with the region and income-group medians as ticks, and a legend;
     `labels` maps pillar keys and "country", "region_median", "income_median" to display text
@@ -41,95 +86,58 @@ def pillar_bars_html(pillars: pd.DataFrame, labels: Mapping[str, str]) -> str:
     region, income = labels.get("region_median", ""), labels.get("income_median", "")
     rows = []
     for rec in pillars.to_dict("records"):
-        label = html.escape(labels.get(rec["pillar"], rec["pillar"]))
-        width = _pct(rec["country"])
-        value = f"{float(rec['country']):.1f}" if width is not None else "–"
-        bar = (
-            f"<span style='position:absolute;left:0;top:0;bottom:0;width:{width}%;"
-            f"background:{BAR_COLOR}'></span>"
-            if width is not None
-            else ""
-        )
+        bar, value = _bar(rec["country"], BAR_COLOR)
         ticks = _tick(rec["region_median"], REGION_TICK, f"{region}: {_pct(rec['region_median'])}")
         ticks += _tick(rec["income_median"], INCOME_TICK, f"{income}: {_pct(rec['income_median'])}")
-        rows.append(
-            f"<div class='pillar-bar' style='display:flex;align-items:center;gap:10px;"
-            f"margin:9px 0'><span style='flex:0 0 13rem;text-align:right'>{label}</span>"
-            f"<span style='position:relative;flex:1;height:20px;background:#eef2f7'>{bar}{ticks}"
-            f"</span><span style='flex:0 0 3rem;font-variant-numeric:tabular-nums'>{value}</span>"
-            f"</div>"
-        )
-    axis = "".join(
-        f"<span style='position:absolute;left:{x}%;transform:translateX(-50%)'>{x}</span>"
-        for x in (0, 20, 40, 60, 80, 100)
-    )
-    legend = "".join(
-        f"<span style='margin-right:1.2rem'><span style='display:inline-block;width:{w}px;"
-        f"height:12px;background:{c};vertical-align:middle;margin-right:5px'></span>"
-        f"{html.escape(text)}</span>"
-        for c, w, text in (
+        rows.append(_row(html.escape(labels.get(rec["pillar"], rec["pillar"])), bar + ticks, value))
+    legend = _legend(
+        [
             (BAR_COLOR, 14, labels.get("country", "")),
             (REGION_TICK, 3, region),
             (INCOME_TICK, 3, income),
-        )
+        ]
     )
     return (
         "<div class='pillar-bars' style='font-size:0.85rem'>"
         + "".join(rows)
-        + "<div style='display:flex;gap:10px'><span style='flex:0 0 13rem'></span><span "
-        "style='position:relative;flex:1;height:1.2em;color:#666;font-size:0.75rem'>"
-        + axis
-        + "</span><span style='flex:0 0 3rem'></span></div>"
+        + AXIS
         + f"<div style='margin-top:6px;color:#333'>{legend}</div></div>"
     )
 
 
-# -- charts (Altair specs; the pages render them) ---------------------------------------------
-def pillar_chart(pillars: pd.DataFrame, labels: Mapping[str, str]) -> Any:
-    """Bars of the country's pillar scores with ticks at the region and income-group medians.
+# The compared countries' colours, in the order they were picked (whatever the language of their
+# names): the first five of the category palette the chart library uses.
+COUNTRY_COLORS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b")
 
-    `labels` maps pillar keys and "country", "region_median", "income_median" to display text.
-    """
-    # deferred: altair is only needed when a chart is drawn
-    import altair as alt
 
-    long = pillars.melt(
-        id_vars=["pillar"],
-        value_vars=["country", "region_median", "income_median"],
-        var_name="series",
-        value_name="value",
-    )
-    long["pillar_label"] = long["pillar"].map(lambda p: labels.get(p, p))
-    long["series_label"] = long["series"].map(lambda s: labels.get(s, s))
-    order = [labels.get(p, p) for p in pillars["pillar"]]
-    base = alt.Chart(long).encode(
-        y=alt.Y("pillar_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("value:Q", scale=alt.Scale(domain=[0, 100]), title=None),
-        tooltip=["pillar_label:N", "series_label:N", alt.Tooltip("value:Q", format=".1f")],
-    )
-    bars = base.transform_filter(alt.datum.series == "country").mark_bar(color="#2e75b6")
-    ticks = (
-        base.transform_filter(alt.datum.series != "country")
-        .mark_tick(thickness=3, size=18)
-        .encode(
-            color=alt.Color(
-                "series_label:N",
-                title=None,
-                # region median dark, income-group median red, in either language
-                scale=alt.Scale(
-                    domain=[
-                        labels.get("region_median", "region_median"),
-                        labels.get("income_median", "income_median"),
-                    ],
-                    range=["#222222", "#c00000"],
-                ),
-                legend=alt.Legend(orient="bottom"),
-            )
+def compare_bars_html(long: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    """Grouped bars of the compared countries (`compare_pillars`: name, pillar, value): per pillar
+    one bar per country in its colour, with the value; names and labels escaped."""
+    countries = list(dict.fromkeys(long["name"]))
+    color = {n: COUNTRY_COLORS[i % len(COUNTRY_COLORS)] for i, n in enumerate(countries)}
+    groups = []
+    for pillar in dict.fromkeys(long["pillar"]):
+        part = long[long["pillar"] == pillar]
+        rows = []
+        for rec in part.to_dict("records"):
+            bar, value = _bar(rec["value"], color[rec["name"]])
+            name = f"<span style='color:#555'>{html.escape(str(rec['name']))}</span>"
+            rows.append(_row(name, bar, value, margin="3px 0", height=14))
+        title = html.escape(labels.get(pillar, pillar))
+        groups.append(
+            f"<div style='margin:10px 0 4px;font-weight:600'>{title}</div>{''.join(rows)}"
         )
+    legend = _legend([(color[n], 14, str(n)) for n in countries])
+    return (
+        "<div class='compare-bars' style='font-size:0.85rem'>"
+        + f"<div style='margin-bottom:4px;color:#333'>{legend}</div>"
+        + "".join(groups)
+        + AXIS
+        + "</div>"
     )
-    return (bars + ticks).properties(height=44 * len(order))
 
 
+# -- charts (Altair specs; the pages render them) ---------------------------------------------
 AXIS_NUMBER = "abs(datum.value) >= 1e6 ? format(datum.value, '.3~s') : format(datum.value, ',.3~g')"
 
 
@@ -156,38 +164,4 @@ def series_chart(series: pd.DataFrame) -> Any:
         .properties(width=260, height=150)
         .facet(facet=alt.Facet("label:N", title=None), columns=2)
         .resolve_scale(y="independent")
-    )
-
-
-def compare_chart(long: pd.DataFrame, labels: Mapping[str, str]) -> Any:
-    """Grouped bars: score and pillars, one colour per compared country."""
-    # deferred: altair is only needed when a chart is drawn
-    import altair as alt
-
-    data = long.assign(pillar_label=long["pillar"].map(lambda p: labels.get(p, p)))
-    order = list(dict.fromkeys(data["pillar_label"]))
-    # colours follow the order the countries were picked in, whatever the language of their names
-    countries = list(dict.fromkeys(data["name"]))
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "pillar_label:N",
-                sort=order,
-                title=None,
-                axis=alt.Axis(labelAngle=0, labelLimit=220),
-            ),
-            xOffset=alt.XOffset("name:N", sort=countries),
-            y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 100]), title=None),
-            color=alt.Color(
-                "name:N",
-                title=None,
-                sort=countries,
-                scale=alt.Scale(domain=countries),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=["name:N", "pillar_label:N", alt.Tooltip("value:Q", format=".1f")],
-        )
-        .properties(height=320)
     )
