@@ -98,6 +98,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _with_children(pid: int) -> list[int]:
+    """A process and all its descendants (from /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in task.read_text().split()]
+    return out
+
+
+def _peak_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM) in MB; NaN when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
 class Server:
     """A server on a free loopback port, ready when constructed: `streamlit run <script>` (healthy),
     or with `warmed` the dashboard's own launcher (`python -m ui.serve`: healthy, then warmed by
@@ -146,11 +170,10 @@ class Server:
             return False
 
     def peak_mb(self) -> float:
-        """The server's peak resident memory so far (VmHWM), in MB."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return float("nan")
+        """The server's peak resident memory so far (VmHWM), in MB: the largest of the started
+        process and its children (with `warmed`, the Streamlit server is the launcher's child)."""
+        peaks = [_peak_mb(pid) for pid in _with_children(self.proc.pid)]
+        return max((p for p in peaks if p == p), default=float("nan"))
 
     def stop(self) -> None:
         self.proc.terminate()
