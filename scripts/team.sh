@@ -44,6 +44,7 @@ as_pg "$PG_BIN/pg_ctl" -D "$TEAM/pg" -l "$TEAM/logs/postgres.log" -w \
 export RISK_STORE="ducklake:postgres:dbname=risk host=127.0.0.1 port=$PG_PORT user=postgres"
 export RISK_STORE_DATA_PATH="$TEAM/lake"
 $PY -m risk store status   # creates the shared store from the bundled data on first start
+$PY -m risk store clean    # data files a publish killed half-way left (a day old or more)
 
 # -- two app servers ----------------------------------------------------------------------------
 upstream=""

@@ -413,3 +413,48 @@ def test_catalog_lost_keeps_serving_the_last_version_read_only(tiny: Path, tmp_p
         assert store.offline and "cannot be reached" in store.offline
         with pytest.raises(StoreError, match="cannot be reached"):
             store.publish(obs([("USA", "x", 2023, 1.0)]), author="a")
+
+
+def test_files_of_a_killed_publish_are_cleaned_a_day_later(
+    postgres: LocalPostgres, tiny: Path, tmp_path: Path
+) -> None:
+    name = f"clean{next(_DB_IDS)}"
+    postgres.create_database(name)
+    location: Location = {
+        "kind": "ducklake",
+        "attach": postgres.attach.replace("dbname=risk", f"dbname={name}"),
+        "data_path": str(tmp_path / "lake"),
+    }
+    store = make(location, tiny)
+    v0, old = store.data_version, values(store)
+    lake = Path(location["data_path"])
+    kept = {p for p in lake.rglob("*.parquet")}
+    proc = _publisher(location, tiny, "k", 100_000, pause="committing")
+    assert proc.stdout is not None
+    while proc.stdout.readline().strip() not in ("committing", ""):
+        pass
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    orphans = {p for p in lake.rglob("*.parquet")} - kept
+    assert orphans  # the killed publish left its data files behind
+    assert store.clean_files() == []  # a day's grace: a publish in flight is never touched
+    ancient = time.time() - 2 * 86400
+    for path in orphans:
+        os.utime(path, (ancient, ancient))
+    env = {**os.environ, "RISK_STORE": location["attach"], "RISK_STORE_DATA_PATH": str(lake)}
+    env["PYTHONPATH"] = str(ROOT)
+    dry = subprocess.run(
+        [sys.executable, "-m", "risk", "store", "clean", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert {Path(p) for p in dry.stdout.split()} == orphans
+    assert all(p.exists() for p in orphans)  # a dry run deletes nothing
+    subprocess.run([sys.executable, "-m", "risk", "store", "clean"], cwd=ROOT, env=env, check=True)
+    assert not any(p.exists() for p in orphans) and all(p.exists() for p in kept)
+    again = make(location, tiny)  # every version still reads
+    assert again.data_version == v0 and values(again) == old
+    assert again.publish(obs([("TWN", "x", 2020, 1.0)]), author="after").parent == v0

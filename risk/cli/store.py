@@ -1,4 +1,5 @@
-"""Command line for the shared store: `store migrate` (embedded file -> DuckLake) and `store status`."""
+"""Command line for the shared store: `store migrate` (embedded file -> DuckLake), `store status` and
+`store clean` (DuckLake data files no version needs)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Delete the shared store's data files that no version needs (DuckLake only)."""
+    store = open_store()
+    if not isinstance(store, DuckLakeStore):
+        print("the embedded store keeps no loose data files: nothing to clean")
+        return 0
+    paths = store.clean_files(args.older_than_hours, dry_run=args.dry_run)
+    for path in paths:
+        print(path)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} {len(paths)} file(s) no version needs", file=sys.stderr)
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add the `store` command group."""
-    s = subparsers.add_parser("store", help="the shared store: migrate into DuckLake, status")
+    s = subparsers.add_parser(
+        "store", help="the shared store: migrate into DuckLake, status, clean"
+    )
     sub = s.add_subparsers(dest="store_command", required=True)
     m = sub.add_parser(
         "migrate", help="copy the embedded store (all versions, short links) into DuckLake"
@@ -63,3 +80,16 @@ def register(subparsers: Any) -> None:
     m.set_defaults(func=cmd_migrate)
     st = sub.add_parser("status", help="which store is in use and its current version")
     st.set_defaults(func=cmd_status)
+    c = sub.add_parser(
+        "clean",
+        help="delete DuckLake data files no version needs (left by a publish killed half-way, "
+        "or scheduled for deletion)",
+    )
+    c.add_argument(
+        "--older-than-hours",
+        type=float,
+        default=24.0,
+        help="only files at least this old (default 24: a publish in flight is never that old)",
+    )
+    c.add_argument("--dry-run", action="store_true", help="list the files, delete nothing")
+    c.set_defaults(func=cmd_clean)

@@ -1,21 +1,18 @@
 """The shared store: DuckLake, its catalog in PostgreSQL and its data files in a shared folder.
 
-Several app servers and command-line runs use one store at once. The tables are those of the
-embedded store (`embedded.py`): the bundled base, the published batches, the version list, the event
-log, saved views, and the current version materialised under the public names. What DuckLake adds:
+Several app servers and command-line runs use one store at once, with the embedded store's tables
+(`embedded.py`: base, batches, versions, event log, saved views, current version). DuckLake adds:
 
 - every change is one DuckLake snapshot, committed atomically in PostgreSQL; a snapshot that makes a
   version current carries it in its commit message (author, note, and `{"current": version}`), so
   a pinned version is read by time travel (`AT (VERSION => snapshot)`);
 - writers do not lock: two commits that touch the same rows conflict, and the loser starts its
   whole transaction again after a short, growing pause (it then builds on the winner's version);
-- a process killed mid-publish commits nothing: its data files are orphans, the catalog is as it was.
+- a process killed mid-publish commits nothing: its data files are orphans (`clean_files`, `python
+  -m risk store clean`, deletes them a day later), the catalog is as it was.
 
-`data_version` is cheap: it asks PostgreSQL for the latest snapshot id at most every `poll_s`
-seconds and re-reads the current version only when that id moved. When PostgreSQL cannot be reached,
-it keeps answering the last version it saw and `offline` says why; writes fail with a clear message.
-
-The attach string may hold a password: every message that could show it goes through `redact`."""
+`data_version` polls PostgreSQL's latest snapshot id at most every `poll_s` s; offline, it keeps the
+last version seen and `offline` says why. Messages that may show a password go through `redact`."""
 
 from __future__ import annotations
 
@@ -27,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,6 +35,7 @@ from risk.errors import StoreError
 from risk.paths import DATASETS_DIR
 from risk.schema import FRAMEWORK_COLUMNS, INDICATOR_COLUMNS, VERSIONED
 from risk.store.lake_util import (
+    clean_files,
     extension_path,
     is_conflict,
     is_unreachable,
@@ -167,6 +166,11 @@ class DuckLakeStore:
                 raise self._error(f"cannot open the shared store at {self.where}", exc) from exc
             self._con = con
             return con
+
+    def clean_files(self, older_than_hours: float = 24.0, *, dry_run: bool = False) -> list[str]:
+        """Delete data files no version needs (`lake_util.clean_files`); their paths."""
+        clean = partial(clean_files, lake=LAKE, older_than_hours=older_than_hours, dry_run=dry_run)
+        return self._read("cannot clean the shared store's files", clean)
 
     def _drop_connection(self) -> None:
         with self._lock:

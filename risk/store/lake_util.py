@@ -90,3 +90,23 @@ def is_unreachable(exc: BaseException) -> bool:
             "broken pipe",
         )
     )
+
+
+def clean_files(
+    con: duckdb.DuckDBPyConnection, lake: str, older_than_hours: float, *, dry_run: bool = False
+) -> list[str]:
+    """Delete the lake's data files that no version needs: those DuckLake scheduled for deletion
+    and those it never recorded (left by a publish that was killed half-way), older than
+    `older_than_hours` (a publish in flight on another server is never that old). Returns their
+    paths (what would go, with `dry_run`)."""
+    if not older_than_hours >= 0:
+        raise StoreError("the age of files to clean must be zero hours or more")
+    seconds = int(older_than_hours * 3600)
+    paths: list[str] = []
+    for procedure in ("ducklake_cleanup_old_files", "ducklake_delete_orphaned_files"):
+        rows = con.execute(
+            f"CALL {procedure}(?, dry_run => ?, older_than => now() - to_seconds(?::BIGINT))",
+            [lake, dry_run, seconds],
+        ).fetchall()
+        paths += [str(row[0]) for row in rows]
+    return paths
