@@ -295,8 +295,13 @@ def map_properties(
     Every field the tooltip shows is plain text; the deck renders it in text mode. `notes` are the
     layers' extra tooltip lines per country (`layer_notes`).
     """
+    # only the columns read below: the scores table is wide, and every column is copied per row
+    used = ["iso3", metric, "eligible", "reason", "rank", "rank_p05", "rank_p95", "coverage"]
     base = countries[["iso3", "name_zh_tw", "name_en"]].merge(
-        scores, on="iso3", how="left", suffixes=("", "_s")
+        scores[[c for c in dict.fromkeys(used) if c in scores]],
+        on="iso3",
+        how="left",
+        suffixes=("", "_s"),
     )
     values = pd.to_numeric(base.get(metric), errors="coerce")
     # the colour range spans the ranked countries (not those left out for too little data)
