@@ -98,7 +98,7 @@ what_changed(store, shared.spec.to_json(), version, selected, profile.name(lang)
 st.subheader(t("profile.pillars", lang))
 labels = {p: t(f"metric.{p}", lang) for p in ("score", *PILLARS)}
 labels |= {k: t(f"profile.{k}", lang) for k in ("country", "region_median", "income_median")}
-st.markdown(pillar_bars_html(profile.pillars, labels), unsafe_allow_html=True)
+st.markdown(pillar_bars_html(profile.pillars, labels, lang), unsafe_allow_html=True)
 
 # -- the sections below ------------------------------------------------------------------
 profile_parts.status(profile, lang)

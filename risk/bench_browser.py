@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -150,6 +151,7 @@ class Server:
             env={**os.environ, **env},
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # one process group: `stop` ends the server with its launcher
         )
         deadline = start + 300
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -162,7 +164,10 @@ class Server:
 
     def _ready(self, log: Path, warmed: bool) -> bool:
         if warmed:
-            return f"ready: {self.url}" in log.read_text()
+            text = log.read_text()
+            if f"not warmed: {self.url}" in text:  # a cold server must not be measured as warmed
+                raise RuntimeError("the dashboard's warm-up failed: " + text[-2000:])
+            return f"ready: {self.url}" in text
         try:
             with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
                 return bool(resp.read().strip() == b"ok")
@@ -177,10 +182,11 @@ class Server:
 
     def stop(self) -> None:
         self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):  # whatever is left of the group
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
         self._log.close()
 
 

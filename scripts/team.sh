@@ -54,9 +54,10 @@ for port in "${APP_PORTS[@]}"; do
   pids+=($!)
   upstream+="    server 127.0.0.1:$port;"$'\n'
 done
-for port in "${APP_PORTS[@]}"; do
-  for _ in $(seq 1 120); do
-    [ "$(curl -fsS "http://127.0.0.1:$port/_stcore/health" 2>/dev/null)" = ok ] && break
+for port in "${APP_PORTS[@]}"; do  # each says "ready" once warmed ("not warmed" if that failed)
+  for _ in $(seq 1 240); do
+    grep -q "ready: http://127.0.0.1:$port\|not warmed: http://127.0.0.1:$port" \
+      "$TEAM/logs/app-$port.log" 2>/dev/null && break
     sleep 0.5
   done
 done

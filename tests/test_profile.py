@@ -187,14 +187,16 @@ def test_pillar_bars_are_escaped_html_with_the_medians_as_ticks() -> None:
         }
     )
     labels = {"score": "<b>Index</b>", "financial": "Finance", "region_median": "Region's median"}
-    text = pillar_bars_html(pillars, {**labels, "income_median": "Income", "country": "Here"})
+    text = pillar_bars_html(pillars, {**labels, "income_median": "Income", "country": "Here"}, "en")
+    zh = pillar_bars_html(pillars, {**labels, "income_median": "所得組中位數"}, "zh-TW")
+    assert "所得組中位數：40.0" in zh  # a full-width colon in Chinese
     assert text.count("class='pillar-bar'") == 2
     assert "&lt;b&gt;Index&lt;/b&gt;" in text and "<b>Index" not in text
     assert "Region&#x27;s median: 55.0" in text  # a quote cannot end the attribute
     assert "width:72.3%" in text and ">72.3<" in text
     assert ">–<" in text  # no score: no bar, a dash
     assert text.count(REGION_TICK) == 3  # two ticks and the legend
-    assert "left:100.0%" in text  # a median past 100 stays on the bar
+    assert "left:100.0%" in text and "median: 130.0" in text  # drawn on the bar, said as it is
     assert text.count(INCOME_TICK) == 2  # one tick (the other is missing) and the legend
 
 
@@ -214,11 +216,11 @@ def test_a_shown_table_formats_numbers_as_text_and_dashes_what_is_missing() -> N
 def test_compare_bars_keep_each_country_in_its_colour_whatever_the_language() -> None:
     from risk.present.charts import COUNTRY_COLORS, compare_bars_html
 
-    def long(names: list[str]) -> pd.DataFrame:
+    def long(names: list[str], codes: tuple[str, str] = ("SAU", "XSS")) -> pd.DataFrame:
         rows = [
-            {"name": n, "pillar": p, "value": v}
+            {"iso3": c, "name": n, "pillar": p, "value": v}
             for p in ("score", "financial")
-            for n, v in zip(names, (80.0, float("nan")), strict=True)
+            for c, n, v in zip(codes, names, (80.0, float("nan")), strict=True)
         ]
         return pd.DataFrame(rows)
 
@@ -234,3 +236,7 @@ def test_compare_bars_keep_each_country_in_its_colour_whatever_the_language() ->
     # the first country picked is drawn in the first colour in either language
     assert en.index("Saudi Arabia") < en.index(COUNTRY_COLORS[1])
     assert zh.index("沙烏地阿拉伯") < zh.index(COUNTRY_COLORS[1])
+    # two countries under one name (a missing translation) keep a colour each
+    same = compare_bars_html(long(["nan", "nan"]), labels)
+    assert COUNTRY_COLORS[0] in same and COUNTRY_COLORS[1] in same
+    assert "\n" not in compare_bars_html(long(["A\n\nB", "C"]), labels)  # one line per name

@@ -163,3 +163,12 @@ def test_a_country_without_clusters_says_so(
     at = open_app("profile", {"country": "MNG", "lang": lang})
     assert any(words in i.value for i in at.info)
     assert not any("h100e" in d.value.columns for d in at.dataframe)
+
+
+def test_trends_are_drawn_when_their_section_is_opened(datasets_dir: Path, data_dir: Path) -> None:
+    at = open_app("profile", {"country": "KOR", "lang": "en"})
+    assert not at.get("vega_lite_chart")  # no chart library until asked
+    assert any(e.label == "Key indicators over time" for e in at.expander)
+    at.session_state["profile_trends_open"] = True
+    at.run()
+    assert at.get("vega_lite_chart")

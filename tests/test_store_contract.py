@@ -438,6 +438,9 @@ def test_files_of_a_killed_publish_are_cleaned_a_day_later(
     orphans = {p for p in lake.rglob("*.parquet")} - kept
     assert orphans  # the killed publish left its data files behind
     assert store.clean_files() == []  # a day's grace: a publish in flight is never touched
+    for unsafe in (0.0, 0.5, float("inf"), float("nan")):
+        with pytest.raises(StoreError, match="at least 1 hour"):
+            store.clean_files(unsafe)
     ancient = time.time() - 2 * 86400
     for path in orphans:
         os.utime(path, (ancient, ancient))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -100,30 +101,38 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 # Files not used for this long are removed when a new one is written: a file changes name only
-# when its content changes (new country names, another set of outlined countries).
+# when its content changes (new country names, another set of outlined countries). A file in use
+# has its date refreshed (at most every half of that), so it is never the one removed.
 STATIC_KEEP_S = 7 * 24 * 3600
 
 
-def static_json_url(kind: str, text: str) -> str | None:
-    """The relative address of `text` (JSON) in the static folder's map/ folder, written once
-    under a name that is its content's hash (`<kind>-<hash>.json`), so browsers may keep it; None
-    when static files are not served or the folder cannot be written (the map then carries it)."""
+def static_json_url(kind: str, text: str, digest: str | None = None) -> str | None:
+    """The relative address of `text` (JSON) in the static folder's map/ folder, under a name that
+    is its content's hash (`<kind>-<hash>.json`, `digest` if already known), so browsers may keep
+    it; written when missing (first use, or removed by another server's pruning). None when static
+    files are not served or the folder cannot be written (the map then carries the text itself)."""
     if not st.get_option("server.enableStaticServing"):
         return None
-    name = f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    name = f"{kind}-{digest or content_digest(text)}.json"
     path = STATIC_DIR / "map" / name
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            part = path.with_suffix(f".{os.getpid()}.part")
+            # a temporary name per process and thread: sessions are threads of one server
+            part = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.part")
             part.write_text(text, encoding="utf-8")
-            os.replace(part, path)  # whole or absent, whichever process writes it
+            os.replace(part, path)  # whole or absent, whichever session or server writes it
             _prune_static(path.parent)
         elif time.time() - path.stat().st_mtime > STATIC_KEEP_S / 2:
             os.utime(path)  # still in use: not pruned
     except OSError:
         return None
     return f"app/static/map/{name}"
+
+
+def content_digest(text: str) -> str:
+    """The hash that names a static file after its content."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _prune_static(folder: Path) -> None:
@@ -136,12 +145,16 @@ def _prune_static(folder: Path) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def _shapes_text(data_version: str) -> tuple[str, str]:
+    text = shapes_file_json(geometry(), table("countries", data_version))
+    return text, content_digest(text)
+
+
 def shapes_url(data_version: str) -> str | None:
     """The address of the country shapes file (`shapes_file_json`) for a data version's names
-    (`static_json_url`)."""
-    return static_json_url(
-        "countries", shapes_file_json(geometry(), table("countries", data_version))
-    )
+    (`static_json_url`: checked on every use, so a file removed meanwhile is written again)."""
+    text, digest = _shapes_text(data_version)
+    return static_json_url("countries", text, digest)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -23,5 +23,5 @@ def show(where: DeltaGenerator | None, deck: pdk.Deck, data_version: str, **char
         sheet = serve_shapes(deck, url)
         if sheet:
             target.html(sheet)
-    serve_outlines(deck, lambda layer_id, text: cache.static_json_url(f"outline-{layer_id}", text))
+    serve_outlines(deck, cache.static_json_url)  # files named after the layers
     return target.pydeck_chart(deck, **chart)

@@ -136,14 +136,14 @@ def buildout_and_deals(profile: Profile, lang: str) -> None:
 def indicators(profile: Profile, labels: Mapping[str, str], lang: str) -> None:
     st.subheader(t("profile.indicators", lang))
     st.caption(t("profile.indicators_help", lang))
-    indicators = profile.indicators.assign(
+    shown = profile.indicators.assign(
         pillar=[labels.get(p, p) for p in profile.indicators["pillar"]],
         value=[fmt_number(v, lang) for v in profile.indicators["value"]],  # 2.16 trillion, 2.16兆
         source=[publisher_of(s) for s in profile.indicators["source"]],
     )
     table(
         st,
-        indicators,
+        shown,
         "indicator_table",
         lang,
         indicator=st.column_config.TextColumn(t("profile.col.indicator", lang), width=260),
@@ -158,9 +158,9 @@ def indicators(profile: Profile, labels: Mapping[str, str], lang: str) -> None:
     )
     if not profile.series.empty:
         # drawn when opened: the chart library is the largest script the page would otherwise load
-        n = profile.series["indicator"].nunique()
+        # (one label per language: a label that changed with the country would close the panel)
         trends = st.expander(
-            t("profile.series_n", lang, n=n), key="profile_trends_open", on_change="rerun"
+            t("profile.series", lang), key="profile_trends_open", on_change="rerun"
         )
         if trends.open:
             trends.altair_chart(series_chart(profile.series))

@@ -55,8 +55,17 @@ def warm(url: str, lang: str) -> bool:
             print(t("serve.warm_failed", lang, page=page_lang, error=error), file=sys.stderr)
             ok = False
     seconds = f"{time.perf_counter() - start:.1f}"
-    print(t("serve.ready", lang, url=url, langs=", ".join(LANGS), seconds=seconds), flush=True)
+    key = "serve.ready" if ok else "serve.ready_cold"
+    print(t(key, lang, url=url, langs=", ".join(LANGS), seconds=seconds), flush=True)
     return ok
+
+
+class _Stop(Exception):
+    """SIGTERM: stop the server and leave with status 0."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,20 +76,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("streamlit", nargs="*", help="further `streamlit run` options, after --")
     args = parser.parse_args(argv)
     url = f"http://{args.address}:{args.port}"
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "streamlit", "run", "dashboard.py"),
-            *("--server.port", str(args.port), "--server.address", args.address),
-            *("--browser.gatherUsageStats", "false", *args.streamlit),
-        ],
-        cwd=PROJECT_ROOT,
-    )
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        server.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, _stop)  # before the server starts: it never outlives us
+    server: subprocess.Popen[bytes] | None = None
     try:
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "streamlit", "run", "dashboard.py"),
+                *("--server.port", str(args.port), "--server.address", args.address),
+                *("--browser.gatherUsageStats", "false", *args.streamlit),
+            ],
+            cwd=PROJECT_ROOT,
+        )
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
         while not _healthy(url):
             if server.poll() is not None:
@@ -88,16 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
             if time.monotonic() > deadline:
                 print(t("serve.not_healthy", args.lang, seconds=HEALTH_TIMEOUT_S), file=sys.stderr)
-                server.terminate()
-                server.wait()
                 return 1
             time.sleep(0.2)
         warm(url, args.lang)
-        return server.wait()
-    except KeyboardInterrupt:
+        return server.wait()  # the server stopped by itself: its status
+    except (KeyboardInterrupt, _Stop):
         return 0
     finally:
-        if server.poll() is None:
+        if server is not None and server.poll() is None:
             server.terminate()
             try:
                 server.wait(timeout=10)

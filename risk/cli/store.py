@@ -89,7 +89,8 @@ def register(subparsers: Any) -> None:
         "--older-than-hours",
         type=float,
         default=24.0,
-        help="only files at least this old (default 24: a publish in flight is never that old)",
+        help="only files at least this old, 1 or more (default 24: a publish in flight on another "
+        "server is never that old)",
     )
     c.add_argument("--dry-run", action="store_true", help="list the files, delete nothing")
     c.set_defaults(func=cmd_clean)

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from risk.i18n import colon
+
 # -- the profile's pillar bars, as HTML -------------------------------------------------------
 # Drawn by the browser as plain boxes: no chart library to load before the profile shows (the
 # chart library is the largest script a page can fetch). Same marks as the chart they replace:
@@ -25,12 +27,18 @@ def _pct(value: float | None) -> str | None:
     return f"{max(0.0, min(100.0, float(value))):.1f}"
 
 
-def _tick(value: float | None, color: str, title: str) -> str:
+def _text(value: object) -> str:
+    """Text for an HTML block: escaped, on one line (a blank line would end the block)."""
+    return html.escape(" ".join(str(value).split()))
+
+
+def _tick(value: float | None, color: str, label: str, lang: str) -> str:
     left = _pct(value)
     if left is None:
         return ""
+    title = _text(f"{label}{colon(lang)}{float(value):.1f}")  # type: ignore[arg-type]
     return (
-        f"<span title='{html.escape(title)}' style='position:absolute;left:{left}%;top:-3px;"
+        f"<span title='{title}' style='position:absolute;left:{left}%;top:-3px;"
         f"width:3px;height:calc(100% + 6px);margin-left:-1px;background:{color}'></span>"
     )
 
@@ -63,7 +71,7 @@ def _legend(items: list[tuple[str, int, str]]) -> str:
     return "".join(
         f"<span style='margin-right:1.2rem;white-space:nowrap'><span style='display:inline-block;"
         f"width:{w}px;height:12px;background:{c};vertical-align:middle;margin-right:5px'></span>"
-        f"{html.escape(text)}</span>"
+        f"{_text(text)}</span>"
         for c, w, text in items
     )
 
@@ -79,7 +87,7 @@ AXIS = (
 )
 
 
-def pillar_bars_html(pillars: pd.DataFrame, labels: Mapping[str, str]) -> str:
+def pillar_bars_html(pillars: pd.DataFrame, labels: Mapping[str, str], lang: str) -> str:
     """One bar per pillar (0-100) with the region and income-group medians as ticks, and a legend;
     `labels` maps pillar keys and "country", "region_median", "income_median" to display text
     (escaped here, like every value)."""
@@ -87,9 +95,9 @@ def pillar_bars_html(pillars: pd.DataFrame, labels: Mapping[str, str]) -> str:
     rows = []
     for rec in pillars.to_dict("records"):
         bar, value = _bar(rec["country"], BAR_COLOR)
-        ticks = _tick(rec["region_median"], REGION_TICK, f"{region}: {_pct(rec['region_median'])}")
-        ticks += _tick(rec["income_median"], INCOME_TICK, f"{income}: {_pct(rec['income_median'])}")
-        rows.append(_row(html.escape(labels.get(rec["pillar"], rec["pillar"])), bar + ticks, value))
+        ticks = _tick(rec["region_median"], REGION_TICK, region, lang)
+        ticks += _tick(rec["income_median"], INCOME_TICK, income, lang)
+        rows.append(_row(_text(labels.get(rec["pillar"], rec["pillar"])), bar + ticks, value))
     legend = _legend(
         [
             (BAR_COLOR, 14, labels.get("country", "")),
@@ -111,23 +119,24 @@ COUNTRY_COLORS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b")
 
 
 def compare_bars_html(long: pd.DataFrame, labels: Mapping[str, str]) -> str:
-    """Grouped bars of the compared countries (`compare_pillars`: name, pillar, value): per pillar
-    one bar per country in its colour, with the value; names and labels escaped."""
-    countries = list(dict.fromkeys(long["name"]))
-    color = {n: COUNTRY_COLORS[i % len(COUNTRY_COLORS)] for i, n in enumerate(countries)}
+    """Grouped bars of the compared countries (`compare_pillars`: iso3, name, pillar, value): per
+    pillar one bar per country in its colour (by ISO3, in pick order), with the value; names and
+    labels escaped."""
+    countries = dict(zip(long["iso3"], long["name"], strict=True))  # pick order, one name each
+    color = {c: COUNTRY_COLORS[i % len(COUNTRY_COLORS)] for i, c in enumerate(countries)}
     groups = []
     for pillar in dict.fromkeys(long["pillar"]):
         part = long[long["pillar"] == pillar]
         rows = []
         for rec in part.to_dict("records"):
-            bar, value = _bar(rec["value"], color[rec["name"]])
-            name = f"<span style='color:#555'>{html.escape(str(rec['name']))}</span>"
+            bar, value = _bar(rec["value"], color[rec["iso3"]])
+            name = f"<span style='color:#555'>{_text(rec['name'])}</span>"
             rows.append(_row(name, bar, value, margin="3px 0", height=14))
-        title = html.escape(labels.get(pillar, pillar))
+        title = _text(labels.get(pillar, pillar))
         groups.append(
             f"<div style='margin:10px 0 4px;font-weight:600'>{title}</div>{''.join(rows)}"
         )
-    legend = _legend([(color[n], 14, str(n)) for n in countries])
+    legend = _legend([(color[c], 14, str(name)) for c, name in countries.items()])
     return (
         "<div class='compare-bars' style='font-size:0.85rem'>"
         + f"<div style='margin-bottom:4px;color:#333'>{legend}</div>"

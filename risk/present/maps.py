@@ -432,13 +432,16 @@ def _buildout_layers(points: pd.DataFrame) -> list[pdk.Layer]:
     ]
 
 
+OUTLINE_LAYER_TYPE = "LineLayer"
+
+
 def _outline_layer(layer_id: str, color: Color, width: float) -> pdk.Layer:
     """Borders of some countries, drawn over the fills as line segments (data: `outline_rows_json`).
     A LineLayer, not a PathLayer or an unfilled PolygonLayer: the same lines at a constant width
     in pixels, and the cheapest line layer for a browser without a graphics card to prepare
     before the first map (measured: a PathLayer delays it by about half a second)."""
     return pdk.Layer(
-        "LineLayer",
+        OUTLINE_LAYER_TYPE,
         data=f"@@{layer_id}@@",
         id=layer_id,
         pickable=False,
@@ -448,9 +451,6 @@ def _outline_layer(layer_id: str, color: Color, width: float) -> pdk.Layer:
         width_units="'pixels'",
         get_width=width,
     )
-
-
-OUTLINE_LAYER_TYPE = "LineLayer"
 
 
 def serve_outlines(deck: pdk.Deck, publish: Callable[[str, str], str | None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import re
 import shutil
@@ -92,6 +93,9 @@ def is_unreachable(exc: BaseException) -> bool:
     )
 
 
+MIN_CLEAN_AGE_H = 1.0  # no publish takes this long
+
+
 def clean_files(
     con: duckdb.DuckDBPyConnection, lake: str, older_than_hours: float, *, dry_run: bool = False
 ) -> list[str]:
@@ -99,8 +103,11 @@ def clean_files(
     and those it never recorded (left by a publish that was killed half-way), older than
     `older_than_hours` (a publish in flight on another server is never that old). Returns their
     paths (what would go, with `dry_run`)."""
-    if not older_than_hours >= 0:
-        raise StoreError("the age of files to clean must be zero hours or more")
+    if not (math.isfinite(older_than_hours) and older_than_hours >= MIN_CLEAN_AGE_H):
+        raise StoreError(
+            f"only files at least {MIN_CLEAN_AGE_H:g} hour old can be cleaned: a younger one may "
+            "belong to a publish still in progress on another server"
+        )
     seconds = int(older_than_hours * 3600)
     paths: list[str] = []
     for procedure in ("ducklake_cleanup_old_files", "ducklake_delete_orphaned_files"):
