@@ -12,17 +12,13 @@ from risk.present.compare import (
     MAX_COMPARE,
     MIN_COMPARE,
     compare_codes,
-    compare_indicators,
-    compare_pillars,
-    compare_summary,
     indicators_view,
-    rank_reasons,
     reasons_view,
     summary_view,
 )
 from risk.present.fit import Layout
 from risk.text import fmt_number, md_text
-from ui import state, view
+from ui import cache, state, view
 
 lang = state.lang()
 scored = view.scored_view(lang)
@@ -85,23 +81,26 @@ if len(codes) < MIN_COMPARE:
     st.stop()
 
 labels = {p: t(f"metric.{p}", lang) for p in ("score", *PILLARS)}
-summary, layout = summary_view(compare_summary(result, codes, lang), lang)
+summary_rows, pillar_rows, reason_rows, indicator_rows = cache.comparison(
+    shared.spec.to_json(), version, codes, lang
+)
+summary, layout = summary_view(summary_rows, lang)
 one_decimal = {c: "%.1f" for c in ("score", *PILLARS)}
 _table(summary, layout, "compare_summary", one_decimal | {"rank": "%d", "imputed": "%d"})
 if (summary["imputed"] > 0).any():
     st.warning(t("compare.imputed_note", lang))
 
 st.subheader(t("compare.pillars", lang))
-st.markdown(compare_bars_html(compare_pillars(result, codes, lang), labels), unsafe_allow_html=True)
+st.markdown(compare_bars_html(pillar_rows, labels), unsafe_allow_html=True)
 
 st.subheader(t("compare.reasons", lang))
 st.caption(t("compare.reasons_help", lang))
-reasons, layout = reasons_view(rank_reasons(result, codes, lang), names, lang)
+reasons, layout = reasons_view(reason_rows, names, lang)
 _table(reasons, layout, "compare_reasons", {"gap": "%.1f", "difference": "%.2f"})
 
 st.subheader(t("compare.indicators", lang))
 st.caption(t("compare.indicators_help", lang))
-table, layout = indicators_view(compare_indicators(result, codes, lang), codes, names, lang)
+table, layout = indicators_view(indicator_rows, codes, names, lang)
 
 
 def _mark_best(row):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,12 @@ from risk.errors import StoreError
 from risk.filters import apply_filters
 from risk.geo import load_geometry
 from risk.paths import DATASETS_DIR
+from risk.present.compare import (
+    compare_indicators,
+    compare_pillars,
+    compare_summary,
+    rank_reasons,
+)
 from risk.present.events import dated_events as events_table
 from risk.present.maps import shapes_file_json
 from risk.present.overview import (
@@ -320,6 +327,27 @@ def _profile(key: str, data_version: str, iso3: str, lang: str) -> Profile:
 def profile(spec_json: str, data_version: str, iso3: str, lang: str) -> Profile:
     """A country's profile under a spec (`build_profile`), shared by every session showing it."""
     return _profile(_key(spec_json, data_version), data_version, iso3, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _comparison(
+    key: str, data_version: str, codes: tuple[str, ...], lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    res = _result(key, data_version)
+    return (
+        compare_summary(res, codes, lang),
+        compare_pillars(res, codes, lang),
+        rank_reasons(res, codes, lang),
+        compare_indicators(res, codes, lang),
+    )
+
+
+def comparison(
+    spec_json: str, data_version: str, codes: Sequence[str], lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The comparison of some countries under a spec: (summary, pillars, why one ranks above
+    another, indicators side by side), shared by every session comparing the same ones."""
+    return _comparison(_key(spec_json, data_version), data_version, tuple(codes), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
