@@ -42,7 +42,7 @@ def test_the_launcher_warms_the_overview_in_both_languages_then_says_ready(tmp_p
             time.sleep(0.3)
         text = log.read_text()
         assert f"已就緒：{url}" in text, text[-3000:]
-        assert "zh-TW, en" in text
+        assert "zh-TW、en" in text  # both languages, listed the Chinese way
         assert "預熱未完成" not in text and "Traceback" not in text, text[-3000:]
         # the visits opened the store before any visitor did
         assert any((tmp_path / "data").iterdir())

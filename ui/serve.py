@@ -56,7 +56,8 @@ def warm(url: str, lang: str) -> bool:
             ok = False
     seconds = f"{time.perf_counter() - start:.1f}"
     key = "serve.ready" if ok else "serve.ready_cold"
-    print(t(key, lang, url=url, langs=", ".join(LANGS), seconds=seconds), flush=True)
+    langs = ("、" if lang == "zh-TW" else ", ").join(LANGS)
+    print(t(key, lang, url=url, langs=langs, seconds=seconds), flush=True)
     return ok
 
 
