@@ -391,6 +391,13 @@ def arcs(scores: pd.DataFrame, countries: pd.DataFrame, top_n: int) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def _intervals(scores: pd.DataFrame) -> list[str]:
+    """`rank_interval` of every row, from the two columns it reads (not a copy of each wide row)."""
+    missing = pd.Series([None] * len(scores), index=scores.index, dtype=object)
+    lo, hi = scores.get("rank_p05", missing), scores.get("rank_p95", missing)
+    return [rank_interval({"rank_p05": a, "rank_p95": b}) for a, b in zip(lo, hi, strict=True)]
+
+
 def table_view(
     scores: pd.DataFrame, lang: str, countries: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -407,7 +414,7 @@ def table_view(
             "iso3": scores["iso3"],
             "score": scores["score"],
             **{p: scores[p] for p in PILLARS},
-            "interval": [rank_interval(r) for r in scores.to_dict("records")],
+            "interval": _intervals(scores),
             "coverage": scores["coverage"] * 100,
             "eligible": scores["eligible"],
             "reason": [reason_label(r, lang) for r in scores["reason"]],
