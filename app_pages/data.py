@@ -1,19 +1,12 @@
 """Data: upload and validate files, preview movers, publish versions, diff, roll back, refresh."""
 
-import pandas as pd
 import streamlit as st
 
-from risk.cells import safe_csv
 from risk.errors import RiskError
 from risk.i18n import colon, t
 from risk.present.data import (
     diff_summary,
     diff_table,
-    issue_layout,
-    metadata_choices,
-    metadata_form,
-    metadata_json,
-    movers_table,
     versions_table,
 )
 from risk.upload.federal_register import (
@@ -21,10 +14,9 @@ from risk.upload.federal_register import (
     federal_register_message,
     refresh_federal_register,
 )
-from risk.upload.publish import publish_report
 from risk.upload.read import ENCODINGS, UPLOAD_TYPES, sha256_bytes
 from risk.upload.refresh import RefreshResult, refresh_message, refresh_worldbank
-from ui import cache, state
+from ui import cache, data_parts, state
 
 lang = state.lang()
 store = cache.store()
@@ -45,18 +37,6 @@ if pinned and pinned != store.data_version:
             st.rerun()
     else:
         st.warning(t("data.version_gone", lang, version=pinned))
-
-
-def _done(message: str) -> None:
-    """After a publish or rollback: say so once, and run again so every part shows the new
-    current version (this page's header and the sidebar were drawn before the action)."""
-    st.session_state[state.Keys.FLASH] = message
-    st.rerun()
-
-
-def _cols(df: pd.DataFrame) -> pd.DataFrame:
-    """Column headers in the user's language."""
-    return df.rename(columns={c: t(f"data.col.{c}", lang) for c in df.columns})
 
 
 upload_tab, versions_tab, refresh_tab = st.tabs(
@@ -93,115 +73,15 @@ with upload_tab:
             meta_json = st.session_state.get("data_meta_json", "")
             opts = (indicator.strip(), int(year) if year else None, encoding or "")
             report = cache.checked_upload(data, sha, file.name, opts, meta_json, store.data_version)
-            st.subheader(t("data.report.header", lang))
-            st.write(report.summary_text(lang))
-            (st.success if report.ok else st.error)(
-                t("data.report.ok" if report.ok else "data.report.blocked", lang)
-            )
-            st.caption(t("data.detected.header", lang))
-            st.dataframe(
-                _cols(report.detected_table(lang)),
-                hide_index=True,
-                key=state.lang_key("data_detected"),
-            )
-            issues = report.issue_table(lang)
-            fitted = issue_layout(issues, lang)  # no sideways scrolling: long text wraps
-            st.dataframe(
-                _cols(issues),
-                hide_index=True,
-                key=state.lang_key("data_issues"),
-                column_config={
-                    fitted.labels[c]: st.column_config.Column(width=w)
-                    for c, w in fitted.widths.items()
-                },
-                row_height=fitted.row_height,
-            )
-            counts = report.count_table(lang)
-            if len(counts):
-                st.caption(t("data.report.counts", lang))
-                st.dataframe(_cols(counts), hide_index=True)
-            st.download_button(
-                t("data.report.download", lang),
-                safe_csv(issues),
-                file_name=f"{file.name}.report.csv",
-                mime="text/csv",
-            )
-            with st.expander(t("data.matches.header", lang)):
-                st.dataframe(_cols(report.matches), hide_index=True)
-                if report.unmatched:
-                    st.caption(t("data.matches.unmatched", lang))
-                    st.dataframe(_cols(report.unmatched_table()), hide_index=True)
-                if report.aggregates:
-                    st.caption(t("data.matches.aggregates", lang))
-                    st.dataframe(_cols(pd.DataFrame({"name": report.aggregates})), hide_index=True)
-            if report.new_indicators:
-                st.subheader(t("data.meta.header", lang))
-                st.caption(t("data.meta.help", lang))
-                pillars, directions = metadata_choices(lang)
-                sep = "、" if lang.startswith("zh") else ", "
-                st.caption(
-                    t(
-                        "data.meta.choices",
-                        lang,
-                        pillars=sep.join(list(pillars)[1:]),
-                        directions=sep.join(directions),
-                    )
-                )
-                col = {c: t(f"data.meta.col.{c}", lang) for c in ("code", "pillar", "direction")}
-                edited = st.data_editor(
-                    metadata_form(report, meta_json, lang),
-                    hide_index=True,
-                    key=state.lang_key("data_meta"),
-                    num_rows="fixed",
-                    disabled=[col["code"]],
-                    column_config={
-                        col["pillar"]: st.column_config.SelectboxColumn(options=list(pillars)),
-                        col["direction"]: st.column_config.SelectboxColumn(
-                            options=list(directions)
-                        ),
-                    },
-                )
-                new_json = metadata_json(edited, lang)
-                if new_json != meta_json:
-                    st.session_state["data_meta_json"] = new_json
-                    st.rerun()
-            if report.ok:
-                st.subheader(t("data.preview.header", lang))
-                try:
-                    movers = cache.movers(report, sha, meta_json, store.data_version)
-                    if movers.empty:
-                        st.caption(t("data.preview.none", lang))
-                    else:
-                        shown_movers, imputed = movers_table(movers, lang)
-                        if imputed:
-                            st.info(t("data.preview.imputation_note", lang, n=imputed))
-                        st.dataframe(
-                            _cols(shown_movers), hide_index=True, key=state.lang_key("data_movers")
-                        )
-                except RiskError as exc:
-                    st.warning(t("data.preview.unavailable", lang, reason=exc.message))
-            note = st.text_input(t("data.publish.note", lang), key="data_note")
-            published = st.session_state.setdefault(state.Keys.PUBLISHED, {})
-            if sha in published:
-                st.caption(t("data.publish.already", lang, version=published[sha]))
-            if st.button(
-                t("data.publish.button", lang),
-                type="primary",
-                disabled=not report.ok or sha in published,
-                key="data_publish",
-            ):
-                try:
-                    info = publish_report(store, report, author=author, note=note)
-                    published[sha] = info.version
-                    _done(t("data.publish.done", lang, version=info.version))
-                except RiskError as exc:
-                    st.error(t("data.publish.failed", lang, reason=exc.message))
+            data_parts.upload_report(store, report, file.name, sha, meta_json, author, lang)
 
 with versions_tab:
     versions = store.versions()
     shown = versions_table(versions, lang)
     st.dataframe(  # a version without a file has no row counts: blank, not None
-        _cols(shown).style.format(na_rep=""), hide_index=True, key=state.lang_key("data_versions")
+        data_parts.columns(shown, lang).style.format(na_rep=""),
+        hide_index=True,
+        key=state.lang_key("data_versions"),
     )
     ids = versions["version"].tolist()
     pick = st.selectbox(t("data.versions.pick", lang), ids, key="data_version_pick")
@@ -210,7 +90,7 @@ with versions_tab:
     if editor and st.button(t("data.versions.rollback", lang), key="data_rollback"):
         try:
             info = store.rollback(pick, author=author)
-            _done(t("data.versions.rolled_back", lang, version=info.version))
+            data_parts.done(t("data.versions.rolled_back", lang, version=info.version))
         except RiskError as exc:
             st.error(t("data.publish.failed", lang, reason=exc.message))
     st.subheader(t("data.diff.header", lang))
@@ -223,7 +103,7 @@ with versions_tab:
     else:
         st.write(diff_summary(diff, lang))
         st.dataframe(
-            _cols(diff_table(diff.head(5000), lang)),
+            data_parts.columns(diff_table(diff.head(5000), lang), lang),
             hide_index=True,
             key=state.lang_key("data_diff"),
         )
