@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from risk.paths import PROJECT_ROOT
+from risk.store.local_postgres import free_port
 
 CHROMIUM = os.environ.get("RISK_CHROMIUM", "/usr/bin/chromium")
 READY = (
@@ -93,12 +93,6 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _with_children(pid: int) -> list[int]:
     """A process and all its descendants (from /proc)."""
     out, todo = [], [pid]
@@ -131,7 +125,7 @@ class Server:
     def __init__(
         self, script: Path, cwd: Path, env: dict[str, str], log: Path, *, warmed: bool = False
     ) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log, "w")  # noqa: SIM115 (kept open for the server's lifetime)
         options = ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
@@ -342,8 +336,10 @@ def browser_bench(repeats: int = 3) -> dict[str, float]:
     return out
 
 
-class _Crowd:
-    """Lets every visitor release its slider together, once all pages have loaded (or failed)."""
+class Crowd:
+    """Lets every visitor release its slider together, once all pages have loaded (or failed):
+    each says `arrived()` once; `gate` opens with the last (browsers here, `ui.bench_crowd`'s
+    protocol sessions)."""
 
     def __init__(self, sessions: int) -> None:
         self.left = sessions
@@ -355,7 +351,7 @@ class _Crowd:
             self.gate.set()
 
 
-async def _session(browser: Any, url: str, crowd: _Crowd) -> tuple[float | None, float | None]:
+async def _session(browser: Any, url: str, crowd: Crowd) -> tuple[float | None, float | None]:
     """One visitor: open the overview, then (when every visitor is in) release a weight slider.
     Returns (page load seconds, weight change seconds), None for a step that failed (said on
     stderr): one lost visitor must not lose the others' figures."""
@@ -404,7 +400,7 @@ async def _crowd(url: str, sessions: int) -> tuple[list[float | None], list[floa
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM)
-        crowd = _Crowd(sessions)
+        crowd = Crowd(sessions)
         results = await asyncio.gather(*(_session(browser, url, crowd) for _ in range(sessions)))
         await browser.close()
     return [r[0] for r in results], [r[1] for r in results]

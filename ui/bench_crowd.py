@@ -15,24 +15,14 @@ import json
 import sys
 import time
 
+from risk.bench_browser import Crowd
 from ui.visit import TIMEOUT_S, connection, rerun_request, stream_url, until_finished
 
 SLIDER_KEY = "w_gov_support"
 QUERY = "lang=en"
 
 
-class _Gate:
-    def __init__(self, sessions: int) -> None:
-        self.left = sessions
-        self.event = asyncio.Event()
-
-    def arrived(self) -> None:
-        self.left -= 1
-        if self.left <= 0:
-            self.event.set()
-
-
-async def _session(url: str, gate: _Gate) -> tuple[float | None, float | None]:
+async def _session(url: str, gate: Crowd) -> tuple[float | None, float | None]:
     opened: float | None = None
     arrived = False
     try:
@@ -45,7 +35,7 @@ async def _session(url: str, gate: _Gate) -> tuple[float | None, float | None]:
             opened = time.perf_counter() - start
             gate.arrived()
             arrived = True
-            await gate.event.wait()
+            await gate.gate.wait()
             slider_id, value = page["slider"]
             start = time.perf_counter()
             await ws.send(
@@ -65,7 +55,7 @@ async def _session(url: str, gate: _Gate) -> tuple[float | None, float | None]:
 
 async def crowd(base_url: str, sessions: int) -> dict[str, list[float | None]]:
     url = stream_url(base_url)
-    gate = _Gate(sessions)
+    gate = Crowd(sessions)
     results = await asyncio.gather(*(_session(url, gate) for _ in range(sessions)))
     return {"open": [r[0] for r in results], "change": [r[1] for r in results]}
 

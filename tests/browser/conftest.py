@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,13 @@ from urllib.parse import urlparse
 
 import pytest
 
+from risk.store.local_postgres import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RISK_CHROMIUM", "/usr/bin/chromium")
 READY = (
     "[data-testid=stApp][data-test-script-state=notRunning][data-test-connection-state=CONNECTED]"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +36,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 def _serve(data: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RISK_DATA_DIR": str(data), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log = open(data / "server.log", "w")  # noqa: SIM115 (kept open for the server's lifetime)
     proc = subprocess.Popen(
