@@ -5,12 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from risk.i18n import t
-from ui import state, watchlists
+from ui import map_first, state, watchlists
 from ui.widget_text import localise_widgets
 
 state.init()
 st.set_page_config(page_title=t("app.tab_title", state.lang()), page_icon="🌏", layout="wide")
-lang = state.language_selector()
+lang = state.lang()
 localise_widgets(lang)
 
 PAGES = [
@@ -30,7 +30,12 @@ pages = [
 lost = state.forget_unknown_page([slug for *_, slug in PAGES[1:]])  # /overview is the root
 nav = st.navigation(pages)
 watchlists.follow_link(nav)
-state.sidebar_footer()
-if lost:
-    st.warning(t("app.page_not_found", lang))
+first_screen = nav.url_path == "" and map_first.pending()  # a browser's first overview: map first
+if not first_screen:
+    state.language_selector()
+    state.sidebar_footer()
+for said in map_first.carry_over(
+    "app", [t("app.page_not_found", lang)] if lost else [], first_screen
+):
+    st.warning(said)
 nav.run()

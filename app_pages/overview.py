@@ -21,7 +21,7 @@ from risk.present.selection import hiding_filters, standing
 from risk.present.top import top_markets_html
 from risk.scoring.result import ranked_count
 from risk.text import md_text
-from ui import cache, maps, overview_parts, selection, state, view
+from ui import cache, map_first, maps, overview_parts, selection, state, view
 from ui.changes import overview_section as what_changed
 
 MAP_HEIGHT = 440
@@ -30,21 +30,29 @@ FULL_TABLE_ANCHOR = "ranking"
 lang = state.lang()
 store = cache.store()
 countries = cache.table("countries", store.data_version)
-warnings = view.init_view()
+first_screen = map_first.pending()  # a browser's first visit: the map, then the rest
+warnings = map_first.carry_over("overview", view.init_view(), first_screen)
+if not first_screen:
+    view.weight_controls(lang)
+    view.filter_controls(lang, countries[countries["sovereign"]])
 
-view.weight_controls(lang)
-view.filter_controls(lang, countries[countries["sovereign"]])
-
-# Less space above the title, so the map and the top markets fit the first screen (1440 x 900).
-st.html("<style>[data-testid=stMainBlockContainer]{padding:2.5rem 3rem 4rem 3rem}</style>")
+# Less space above the title, so the map and the top markets fit the first screen (1440 x 900); the
+# map controls' row keeps its height (89 px at 1440 px) while its widgets load, so the map stays put.
+st.html(
+    "<style>[data-testid=stMainBlockContainer]{padding:2.5rem 3rem 4rem 3rem}"
+    ".st-key-map_controls{min-height:89px}</style>"
+)
 st.title(t("app.title", lang))
 st.caption(t("app.subtitle", lang))
 for w in warnings:
     st.warning(t("overview.link_warning", lang, detail=md_text(w)))
 
 map_col, top_col = st.columns([3, 2], gap="medium")
-with map_col:
-    view.map_controls(lang)
+with map_col.container(key="map_controls"):
+    if first_screen:
+        st.html('<div class="map-controls-to-come"></div>')  # an empty container is not drawn
+    else:
+        view.map_controls(lang)
 current = view.current_view()
 version = current.spec.data_version
 if version != store.data_version:
@@ -112,6 +120,8 @@ with top_col:
     else:
         st.info(t("top.none", lang))
     st.markdown(f"[{t('top.full_table', lang, n=len(shown))}](#{FULL_TABLE_ANCHOR})")
+if first_screen:
+    map_first.ask_for_the_rest()
 what_changed(store, current.spec.to_json(), version, lang)
 
 if current.selected:

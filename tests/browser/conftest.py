@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from risk.bench_browser import MAP_FIRST
 from risk.store.local_postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,3 +144,7 @@ def wait_ready(page, text: str, timeout: float = 90_000) -> None:  # type: ignor
     # not a speed check (the paint-time test and `python -m risk bench` measure speed).
     page.wait_for_selector(READY, timeout=timeout)
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+    # A browser's first overview shows the map first and the rest once it is drawn (ui.map_first):
+    # ready means the whole page is.
+    page.wait_for_selector(MAP_FIRST, state="detached", timeout=timeout)
+    page.wait_for_selector(READY, timeout=timeout)

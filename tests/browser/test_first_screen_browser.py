@@ -46,3 +46,40 @@ def test_map_and_top_ten_in_the_first_viewport(
     scroll_width, client_width = sizes[0]
     assert scroll_width <= client_width, sizes  # no horizontal scrollbar
     assert external(requests_seen) == []
+
+
+PAINTED = """() => {
+    const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
+    if (!c || !c.width) return false;
+    const g = document.createElement('canvas'); g.width = 64; g.height = 36;
+    const x = g.getContext('2d'); x.drawImage(c, 0, 0, 64, 36);
+    const d = x.getImageData(0, 0, 64, 36).data; let n = 0;
+    for (let i = 0; i < d.length; i += 4)
+        if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 40) n++;
+    return n > 200;
+}"""
+MAP_TOP = (
+    "() => document.querySelector('[data-testid=stDeckGlJsonChart]').getBoundingClientRect().top"
+)
+
+
+def test_the_map_comes_first_and_the_rest_follows_without_moving_it(page, app_server: str) -> None:  # type: ignore[no-untyped-def]
+    """A browser's first overview draws the map and the top ten before the sidebar's controls and
+    the ranked table (ui.map_first); the rest then arrives by itself, and the map stays put."""
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    page.goto(f"{app_server}/?lang=en")
+    page.wait_for_function(PAINTED, timeout=90_000, polling=20)
+    first_top = page.evaluate(MAP_TOP)
+    seen_first = page.evaluate(
+        """() => ({
+            weights: !!document.querySelector('.st-key-w_gov_support'),
+            call: !!document.querySelector('.st-key-map_first'),
+            top: document.querySelectorAll('.top-markets li[data-iso3]').length })"""
+    )
+    wait_ready(page, "Ranked shortlist")  # arrives without any action
+    page.locator(".st-key-w_gov_support [data-testid=stSlider]").wait_for(timeout=30_000)
+    page.get_by_text("繁體中文").first.wait_for(timeout=30_000)  # the language switch
+    assert page.locator(".st-key-map_first").count() == 0
+    assert page.evaluate(MAP_TOP) == first_top  # the map controls' row kept its place
+    # the first screen had the map and the top ten, and was still to ask for the controls
+    assert seen_first == {"weights": False, "call": True, "top": 10}, seen_first

@@ -1,0 +1,87 @@
+"""Map first: a browser's first overview shows the title, the map and the top markets, and the rest
+of the page (the sidebar's weights and filters, the map controls, the ranked table, sharing) as
+soon as the map is on screen.
+
+The browser draws the map in the same thread that lays out every other element of the page; when
+all of them arrive together, the map waits for the sidebar's widgets and the table to be laid out
+first (about 0.7 s of a 2.9 s first map on the 2-core test machine). So the first run of a browser
+session sends what the first screen is about, and a small script beside it asks for the rest once
+the map has painted (or after `FALLBACK_MS`, should the map never paint, say without WebGL).
+
+Only sessions with a browser's user agent take the two steps: the launcher's warm-up visits and
+the protocol benchmarks, which draw nothing, get the whole page in one run, as do page tests."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+DONE = "_map_first_done"
+KEY = "map_first"
+FALLBACK_MS = 3000
+SHAPES_GRACE_MS = 800
+
+# Polls the page's map canvas (a 32 x 18 sample, cheap) until it shows colour, then asks for the
+# rest of the page on the next frame. A browser whose canvas cannot be read back (some graphics
+# drivers clear it once shown) goes on `SHAPES_GRACE_MS` after the country shapes have arrived.
+_JS = f"""
+export default function(component) {{
+    const {{ setTriggerValue }} = component;
+    const started = performance.now();
+    const painted = () => {{
+        const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
+        if (!c || !c.width) return false;
+        const g = document.createElement('canvas'); g.width = 32; g.height = 18;
+        const x = g.getContext('2d'); x.drawImage(c, 0, 0, 32, 18);
+        const d = x.getImageData(0, 0, 32, 18).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4)
+            if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 40) n++;
+        return n > 50;
+    }};
+    const shapesSince = () => {{
+        const e = performance.getEntriesByType('resource')
+            .find(r => r.name.includes('/static/map/countries-') && r.responseEnd > 0);
+        return e ? performance.now() - e.responseEnd : -1;
+    }};
+    const tick = () => {{
+        const now = performance.now();
+        if (painted() || shapesSince() > {SHAPES_GRACE_MS} || now - started > {FALLBACK_MS}) {{
+            requestAnimationFrame(() => setTriggerValue('drawn', true));
+            return;
+        }}
+        setTimeout(tick, 60);
+    }};
+    tick();
+}}
+"""
+
+_signal = st.components.v2.component(KEY, js=_JS)
+
+
+def _drawn() -> None:
+    st.session_state[DONE] = True
+
+
+def pending() -> bool:
+    """True while a browser session's first overview has not drawn its map yet."""
+    if st.session_state.get(DONE):
+        return False
+    agent = st.context.headers.get("User-Agent") if st.context.headers else None
+    return bool(agent) and str(agent).startswith("Mozilla/")
+
+
+def carry_over(name: str, messages: list[str], first: bool) -> list[str]:
+    """Messages that are said once (taken from the session as they are shown, or read from the URL
+    before it is rewritten) are said again on the run that completes the page, which would
+    otherwise drop them. `first`: this run is a first screen."""
+    key = f"_map_first_said.{name}"
+    if first:
+        st.session_state[key] = list(messages)
+        return messages
+    kept: list[str] = st.session_state.pop(key, [])
+    return kept + [m for m in messages if m not in kept]
+
+
+def ask_for_the_rest() -> None:
+    """The invisible script that reruns the page once the map has painted; ends this run."""
+    _signal(key=KEY, on_drawn_change=_drawn)
+    st.stop()
