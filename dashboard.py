@@ -29,6 +29,7 @@ pages = [
 ]
 lost = state.forget_unknown_page([slug for *_, slug in PAGES[1:]])  # /overview is the root
 nav = st.navigation(pages)
+state.note_page(nav.url_path)
 watchlists.follow_link(nav)
 first_screen = nav.url_path == "" and map_first.pending()  # a browser's first overview: map first
 if not first_screen:

@@ -40,7 +40,7 @@ if not first_screen:
 # map controls' row keeps its height (89 px at 1440 px) while its widgets load, so the map stays put.
 st.html(
     "<style>[data-testid=stMainBlockContainer]{padding:2.5rem 3rem 4rem 3rem}"
-    ".st-key-map_controls{min-height:89px}</style>"
+    "@media (min-width:640px){.st-key-map_controls{min-height:89px}}</style>"
 )
 st.title(t("app.title", lang))
 st.caption(t("app.subtitle", lang))
@@ -121,6 +121,8 @@ with top_col:
         st.info(t("top.none", lang))
     st.markdown(f"[{t('top.full_table', lang, n=len(shown))}](#{FULL_TABLE_ANCHOR})")
 if first_screen:
+    view.publish(current)  # the link is right from the start (and a map click is kept)
+    view.widgets_not_drawn()
     map_first.ask_for_the_rest()
 what_changed(store, current.spec.to_json(), version, lang)
 

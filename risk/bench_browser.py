@@ -32,8 +32,10 @@ READY = (
     "[data-testid=stApp][data-test-script-state=notRunning][data-test-connection-state=CONNECTED]"
 )
 # A browser's first overview draws the map, then asks for the rest of the page with this element
-# (ui.map_first); the page is whole once it is gone.
+# (ui.map_first); the page is whole once it is gone and the sidebar's language switch, which every
+# whole page has and a first screen has not, is there.
 MAP_FIRST = ".st-key-map_first"
+WHOLE_PAGE = ".st-key-_lang_widget"
 # The reference: one pickable polygon over most of the world, and nothing else.
 REFERENCE_APP = (
     "import pydeck as pdk, streamlit as st; st.pydeck_chart(pdk.Deck(pdk.Layer("
@@ -242,6 +244,7 @@ def _ready(browser: Any, url: str, text: str) -> float:
         page.goto(url)
         page.wait_for_selector(READY, timeout=120_000)
         page.get_by_text(text, exact=False).first.wait_for(timeout=120_000)
+        page.wait_for_selector(WHOLE_PAGE, state="attached", timeout=120_000)
         page.wait_for_selector(MAP_FIRST, state="detached", timeout=120_000)
         page.wait_for_selector(READY, timeout=120_000)
         return time.perf_counter() - start

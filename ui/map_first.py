@@ -22,14 +22,16 @@ SHAPES_GRACE_MS = 800
 
 # Polls the page's map canvas (a 32 x 18 sample, cheap) until it shows colour, then asks for the
 # rest of the page on the next frame. A browser whose canvas cannot be read back (some graphics
-# drivers clear it once shown) goes on `SHAPES_GRACE_MS` after the country shapes have arrived.
+# drivers clear it once shown) goes on `SHAPES_GRACE_MS` after this page's country shapes arrived;
+# a tab opened in the background (no frames) asks at once; anything failing asks at once too.
 _JS = f"""
 export default function(component) {{
     const {{ setTriggerValue }} = component;
     const started = performance.now();
+    let stopped = false;
     const painted = () => {{
         const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
-        if (!c || !c.width) return false;
+        if (!c || !c.width || !c.height) return false;
         const g = document.createElement('canvas'); g.width = 32; g.height = 18;
         const x = g.getContext('2d'); x.drawImage(c, 0, 0, 32, 18);
         const d = x.getImageData(0, 0, 32, 18).data; let n = 0;
@@ -38,19 +40,35 @@ export default function(component) {{
         return n > 50;
     }};
     const shapesSince = () => {{
-        const e = performance.getEntriesByType('resource')
-            .find(r => r.name.includes('/static/map/countries-') && r.responseEnd > 0);
+        const e = performance.getEntriesByType('resource').find(r =>
+            r.name.includes('/static/map/countries-') && r.startTime >= started - 1000
+            && r.responseEnd > 0);
         return e ? performance.now() - e.responseEnd : -1;
     }};
+    const ask = () => {{
+        if (stopped) return;
+        stopped = true;
+        setTriggerValue('drawn', true);
+    }};
     const tick = () => {{
-        const now = performance.now();
-        if (painted() || shapesSince() > {SHAPES_GRACE_MS} || now - started > {FALLBACK_MS}) {{
-            requestAnimationFrame(() => setTriggerValue('drawn', true));
-            return;
+        if (stopped) return;
+        let go = true;
+        try {{
+            go = document.hidden || performance.now() - started > {FALLBACK_MS}
+                || shapesSince() > {SHAPES_GRACE_MS} || painted();
+        }} catch (err) {{
+            go = true;
         }}
-        setTimeout(tick, 60);
+        if (!go) {{
+            setTimeout(tick, 60);
+        }} else if (document.hidden) {{
+            ask();
+        }} else {{
+            requestAnimationFrame(ask);
+        }}
     }};
     tick();
+    return () => {{ stopped = true; }};
 }}
 """
 
@@ -74,10 +92,12 @@ def carry_over(name: str, messages: list[str], first: bool) -> list[str]:
     before it is rewritten) are said again on the run that completes the page, which would
     otherwise drop them. `first`: this run is a first screen."""
     key = f"_map_first_said.{name}"
-    if first:
-        st.session_state[key] = list(messages)
-        return messages
-    kept: list[str] = st.session_state.pop(key, [])
+    if first:  # a rerun on the first screen (a map click) keeps what an earlier one had to say
+        kept = st.session_state.get(key, [])
+        said = kept + [m for m in messages if m not in kept]
+        st.session_state[key] = said
+        return said
+    kept = st.session_state.pop(key, [])
     return kept + [m for m in messages if m not in kept]
 
 

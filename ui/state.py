@@ -59,6 +59,18 @@ def lang() -> str:
     return str(st.session_state.get(Keys.LANG, DEFAULT_LANG))
 
 
+def note_page(path: str) -> None:
+    """Remember which page this run shows (by URL path), and which the previous run showed."""
+    ss = st.session_state
+    ss["_page_before"], ss["_page_now"] = ss.get("_page_now"), path
+
+
+def page_switched() -> bool:
+    """Does this run show another page than the previous run of this session?"""
+    before = st.session_state.get("_page_before")
+    return before is not None and before != st.session_state.get("_page_now")
+
+
 # Choice widgets whose options are shown through a translation (format_func). Streamlit's browser
 # side keeps the label it last showed, so after a language change their values are written back
 # once, which makes it draw them again in the new language.

@@ -117,9 +117,10 @@ def _init_view() -> list[str]:
             params = {}
         st.query_params.from_dict(params)
     last = st.session_state.get(LAST_QUERY)
-    if last and W[PILLARS[0]] not in st.session_state:
-        # Page switch inside the app: Streamlit dropped this page's widget state, and the URL may
-        # have lost its parameters; the session kept the last view, so restore both from it.
+    if last and (W[PILLARS[0]] not in st.session_state or state.page_switched()):
+        # Page switch inside the app: Streamlit dropped this page's widget state (or it was never
+        # drawn, on a first screen), and the URL may have lost its parameters; the session kept
+        # the last view, so restore both from it.
         if "spec" not in params:
             params = {**last, "lang": state.lang()}
             st.query_params.from_dict(params)
@@ -178,6 +179,13 @@ def current_view() -> ViewState:
         lang=state.lang(),
         map_view=ss.get("mapview", "auto"),
     )
+
+
+def widgets_not_drawn() -> None:
+    """After a run that did not draw the overview's widgets (a first screen, `ui.map_first`): the
+    next run restores the view from the URL, as after a page switch, instead of taking the values
+    put in the session for them for widget values."""
+    st.session_state.pop(W[PILLARS[0]], None)
 
 
 def publish(view: ViewState) -> dict[str, str]:

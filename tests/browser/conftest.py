@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from risk.bench_browser import MAP_FIRST
+from risk.bench_browser import MAP_FIRST, WHOLE_PAGE
 from risk.store.local_postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,5 +146,6 @@ def wait_ready(page, text: str, timeout: float = 90_000) -> None:  # type: ignor
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
     # A browser's first overview shows the map first and the rest once it is drawn (ui.map_first):
     # ready means the whole page is.
+    page.wait_for_selector(WHOLE_PAGE, state="attached", timeout=timeout)
     page.wait_for_selector(MAP_FIRST, state="detached", timeout=timeout)
     page.wait_for_selector(READY, timeout=timeout)

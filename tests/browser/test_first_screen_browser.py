@@ -83,3 +83,35 @@ def test_the_map_comes_first_and_the_rest_follows_without_moving_it(page, app_se
     assert page.evaluate(MAP_TOP) == first_top  # the map controls' row kept its place
     # the first screen had the map and the top ten, and was still to ask for the controls
     assert seen_first == {"weights": False, "call": True, "top": 10}, seen_first
+
+
+def test_a_link_left_on_its_first_screen_keeps_its_view(page, app_server: str) -> None:  # type: ignore[no-untyped-def]
+    """A shared link (custom weights, a filter, a selected country) whose reader switches page
+    before the rest of the overview has arrived: the view travels with them, and comes back."""
+    from risk.share import Filters, ViewState, to_query
+    from risk.spec import ScoreSpec
+
+    spec = ScoreSpec.from_preset("balanced").replace(
+        preset="custom",
+        pillar_weights=(
+            ("gov_support", 40.0),
+            ("compute_demand", 20.0),
+            ("alignment", 20.0),
+            ("financial", 20.0),
+        ),
+    )
+    view = ViewState(spec=spec, filters=Filters(regions=("Asia",)), selected="JPN", lang="en")
+    query = "&".join(f"{k}={v}" for k, v in to_query(view).items())
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    page.goto(f"{app_server}/?{query}")
+    page.wait_for_function(PAINTED, timeout=90_000, polling=20)
+    on_first_screen = page.locator(".st-key-map_first").count() == 1
+    page.get_by_role("link", name="Country profile").first.click()
+    wait_ready(page, "Back to the overview")
+    assert on_first_screen  # the switch happened before the rest had arrived
+    assert "country=JPN" in page.url and "region=Asia" in page.url, page.url
+    page.get_by_role("link", name="Overview").first.click()
+    wait_ready(page, "Ranked shortlist")
+    assert "region=Asia" in page.url and "country=JPN" in page.url, page.url
+    weight = page.locator(".st-key-w_gov_support [data-testid=stSliderThumbValue]").inner_text()
+    assert weight.strip() == "40%", weight
