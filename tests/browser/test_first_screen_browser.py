@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from risk.bench_browser import PAINTED
 from tests.browser.conftest import external, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -48,16 +49,6 @@ def test_map_and_top_ten_in_the_first_viewport(
     assert external(requests_seen) == []
 
 
-PAINTED = """() => {
-    const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
-    if (!c || !c.width) return false;
-    const g = document.createElement('canvas'); g.width = 64; g.height = 36;
-    const x = g.getContext('2d'); x.drawImage(c, 0, 0, 64, 36);
-    const d = x.getImageData(0, 0, 64, 36).data; let n = 0;
-    for (let i = 0; i < d.length; i += 4)
-        if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 40) n++;
-    return n > 200;
-}"""
 MAP_TOP = (
     "() => document.querySelector('[data-testid=stDeckGlJsonChart]').getBoundingClientRect().top"
 )
