@@ -19,6 +19,7 @@ DONE = "_map_first_done"
 KEY = "map_first"
 FALLBACK_MS = 3000
 SHAPES_GRACE_MS = 800
+READ_ANYWAY_MS = 1500  # a map with its shapes inside the deck (no static file) is read from then
 
 # Polls the page's map canvas (a 32 x 18 sample, cheap) until it shows colour, then asks for the
 # rest of the page on the next frame. A browser whose canvas cannot be read back (some graphics
@@ -54,8 +55,10 @@ export default function(component) {{
         if (stopped) return;
         let go = true;
         try {{
-            go = document.hidden || performance.now() - started > {FALLBACK_MS}
-                || shapesSince() > {SHAPES_GRACE_MS} || painted();
+            const waited = performance.now() - started, since = shapesSince();
+            // the canvas is read only once the shapes are in (or late): each read stalls drawing
+            go = document.hidden || waited > {FALLBACK_MS} || since > {SHAPES_GRACE_MS}
+                || ((since >= 0 || waited > {READ_ANYWAY_MS}) && painted());
         }} catch (err) {{
             go = true;
         }}
