@@ -201,16 +201,27 @@ def test_pillar_bars_are_escaped_html_with_the_medians_as_ticks() -> None:
 
 
 def test_a_shown_table_formats_numbers_as_text_and_dashes_what_is_missing() -> None:
+    import pyarrow as pa
+
     from risk.present.profile import MISSING, display_frame
 
     frame = pd.DataFrame(
-        {"year": [2024.0, float("nan")], "name": ["a", None], "n": [1.5, float("nan")]}
+        {
+            "year": [2024.0, float("nan")],
+            "name": ["a", None],
+            "n": [1.5, float("nan")],
+            "zones": [3.0, float("nan")],
+            "full": [1, 2],
+        }
     )
     shown = display_frame(frame, {"year": "{:.0f}"})
     assert list(shown["year"]) == ["2024", MISSING]
     assert list(shown["name"]) == ["a", MISSING]
-    assert list(shown["n"]) == [1.5, MISSING]
+    assert list(shown["n"]) == ["1.5", MISSING]
+    assert list(shown["zones"]) == ["3", MISSING]  # a count, not 3.0
+    assert list(shown["full"]) == [1, 2]  # nothing missing: left as numbers
     assert frame["year"].isna().sum() == 1  # the frame itself is unchanged
+    pa.Table.from_pandas(shown)  # the browser's table format takes it as it is (no mixed columns)
 
 
 def test_compare_bars_keep_each_country_in_its_colour_whatever_the_language() -> None:
