@@ -235,6 +235,15 @@ def _paint(browser: Any, url: str) -> float:
         context.close()
 
 
+def wait_whole_page(page: Any, text: str, timeout: float = 120_000) -> None:
+    """Wait until the page has run, shows `text`, and is whole (a first overview's rest arrived)."""
+    page.wait_for_selector(READY, timeout=timeout)
+    page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+    page.wait_for_selector(WHOLE_PAGE, state="attached", timeout=timeout)
+    page.wait_for_selector(MAP_FIRST, state="detached", timeout=timeout)
+    page.wait_for_selector(READY, timeout=timeout)
+
+
 def _ready(browser: Any, url: str, text: str) -> float:
     """Seconds from navigation in a fresh context until the page has run and shows `text`."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -242,11 +251,7 @@ def _ready(browser: Any, url: str, text: str) -> float:
     try:
         start = time.perf_counter()
         page.goto(url)
-        page.wait_for_selector(READY, timeout=120_000)
-        page.get_by_text(text, exact=False).first.wait_for(timeout=120_000)
-        page.wait_for_selector(WHOLE_PAGE, state="attached", timeout=120_000)
-        page.wait_for_selector(MAP_FIRST, state="detached", timeout=120_000)
-        page.wait_for_selector(READY, timeout=120_000)
+        wait_whole_page(page, text)
         return time.perf_counter() - start
     finally:
         context.close()

@@ -17,14 +17,12 @@ from urllib.parse import urlparse
 
 import pytest
 
-from risk.bench_browser import MAP_FIRST, WHOLE_PAGE
+from risk.bench_browser import READY as READY  # the tests' readiness mark, the benchmark's
+from risk.bench_browser import wait_whole_page
 from risk.store.local_postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RISK_CHROMIUM", "/usr/bin/chromium")
-READY = (
-    "[data-testid=stApp][data-test-script-state=notRunning][data-test-connection-state=CONNECTED]"
-)
 
 
 @pytest.fixture(scope="session")
@@ -142,10 +140,6 @@ def external(urls: list[str]) -> list[str]:
 def wait_ready(page, text: str, timeout: float = 90_000) -> None:  # type: ignore[no-untyped-def]
     # Generous: a shared, loaded machine can take long over a first page; this is a readiness wait,
     # not a speed check (the paint-time test and `python -m risk bench` measure speed).
-    page.wait_for_selector(READY, timeout=timeout)
-    page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
     # A browser's first overview shows the map first and the rest once it is drawn (ui.map_first):
     # ready means the whole page is.
-    page.wait_for_selector(WHOLE_PAGE, state="attached", timeout=timeout)
-    page.wait_for_selector(MAP_FIRST, state="detached", timeout=timeout)
-    page.wait_for_selector(READY, timeout=timeout)
+    wait_whole_page(page, text, timeout)
