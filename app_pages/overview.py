@@ -122,7 +122,6 @@ with top_col:
     st.markdown(f"[{t('top.full_table', lang, n=len(shown))}](#{FULL_TABLE_ANCHOR})")
 if first_screen:
     view.publish(current)  # the link is right from the start (and a map click is kept)
-    view.widgets_not_drawn()
     map_first.ask_for_the_rest()
 what_changed(store, current.spec.to_json(), version, lang)
 

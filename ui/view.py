@@ -181,13 +181,6 @@ def current_view() -> ViewState:
     )
 
 
-def widgets_not_drawn() -> None:
-    """After a run that did not draw the overview's widgets (a first screen, `ui.map_first`): the
-    next run restores the view from the URL, as after a page switch, instead of taking the values
-    put in the session for them for widget values."""
-    st.session_state.pop(W[PILLARS[0]], None)
-
-
 def publish(view: ViewState) -> dict[str, str]:
     """Write the view to the URL (only when it changed) and remember it for page switches."""
     query = to_query(view)
