@@ -9,7 +9,7 @@ Both are validated on load; every problem is reported with the rows at fault.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +53,13 @@ class Framework:
     indicators: pd.DataFrame
     presets: dict[str, Preset]
 
+    @cached_property
+    def _codes(self) -> tuple[str, ...]:  # read for every country a page explains: read once
+        return tuple(self.indicators["code"])
+
     @property
     def codes(self) -> list[str]:
-        return list(self.indicators["code"])
+        return list(self._codes)
 
     def preset(self, name: str) -> Preset:
         if name not in self.presets:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "scoring"))
 import tiny  # noqa: E402
 
-from risk.scoring.robustness import correlations, drop_one, monte_carlo
+from risk.scoring.robustness import correlations, drop_one, monte_carlo, rank_percentiles
 from risk.spec import ScoreSpec  # noqa: E402
 
 CODES = ("t.x1", "t.x2", "t.x3")
@@ -125,6 +125,30 @@ def test_monte_carlo_methods_are_drawn_from_the_full_menu() -> None:
     mc = monte_carlo(res, 400)
     assert set(mc.methods["normalisation"]) == {"minmax", "zscore", "rank", "goalposts"}
     assert set(mc.methods["aggregation"]) == {"arithmetic", "geometric"}
+
+
+@given(
+    draws=st.integers(1, 1200),
+    countries=st.integers(1, 40),
+    places=st.integers(1, 40),
+    seed=st.integers(0, 2**32 - 1),
+    qs=st.sampled_from([(5, 50, 95), (0, 100), (2.5, 97.5), (10, 25, 75, 90)]),
+)
+@SETTINGS
+def test_rank_percentiles_are_numpys_to_the_last_bit(
+    draws: int, countries: int, places: int, seed: int, qs: tuple[float, ...]
+) -> None:
+    # ranks with ties (places < countries) and gaps, as competition ranks have
+    ranks = np.random.default_rng(seed).integers(1, places + 1, size=(draws, countries)) * 1.0
+    expected = np.percentile(ranks, qs, axis=0)
+    assert np.array_equal(rank_percentiles(ranks, qs), expected)
+
+
+def test_monte_carlo_intervals_are_numpys_percentiles_of_its_draws() -> None:
+    world = {f"C{i}": {"t.x1": i, "t.x2": (i * 7) % 5, "t.x3": (i * 3) % 4} for i in range(12)}
+    mc = monte_carlo(tiny.engine(world).score(spec()), 300)
+    expected = np.percentile(mc.ranks, [5, 50, 95], axis=1)
+    assert np.array_equal(np.vstack([mc.p05, mc.median, mc.p95]), expected, equal_nan=True)
 
 
 def test_drop_one_measures_rank_shifts() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, NamedTuple
@@ -295,59 +295,97 @@ def map_properties(
     Every field the tooltip shows is plain text; the deck renders it in text mode. `notes` are the
     layers' extra tooltip lines per country (`layer_notes`).
     """
-    # only the columns read below: the scores table is wide, and every column is copied per row
-    used = ["iso3", metric, "eligible", "reason", "rank", "rank_p05", "rank_p95", "coverage"]
-    base = countries[["iso3", "name_zh_tw", "name_en"]].merge(
-        scores[[c for c in dict.fromkeys(used) if c in scores]],
-        on="iso3",
-        how="left",
-        suffixes=("", "_s"),
-    )
-    values = pd.to_numeric(base.get(metric), errors="coerce")
+    iso3s = countries["iso3"].tolist()
+    col = _aligned(scores, iso3s)  # each country's score row, as plain lists (fast for ~250)
+    values = [_number(v) for v in col(metric)]
+    eligible, ranks = col("eligible"), col("rank")
     # the colour range spans the ranked countries (not those left out for too little data)
-    ranked = base["rank"].notna() if "rank" in base else base["eligible"].fillna(False)
-    shown = base["eligible"].fillna(False).astype(bool) & ranked.astype(bool) & values.notna()
-    lo = float(values[shown].min()) if shown.any() else 0.0
-    hi = float(values[shown].max()) if shown.any() else 100.0
-    rows = []
-    for rec, value in zip(base.to_dict("records"), values, strict=True):
-        iso3 = rec["iso3"]
-        eligible = rec.get("eligible")
-        reason = str(rec.get("reason") or "")
-        kind = country_status(iso3, eligible, reason)
-        if kind == "home":
-            color, status = HOME_COLOR, t("map.home", lang)
-        elif kind == "not_scored":
-            color, status = NO_DATA_COLOR, t("overview.not_scored", lang)
-        elif kind != "eligible":
-            color = {"partner": PARTNER_COLOR, "low_coverage": LOW_COVERAGE_COLOR}.get(
-                kind, INELIGIBLE_COLOR
-            )
-            status = t("overview.ineligible", lang, reason=reason_label(reason, lang))
-        else:
-            color = color_for(None if pd.isna(value) else float(value), lo, hi)
-            status = t("overview.eligible", lang)
-        if kind == "eligible" and iso3 not in visible:
-            color = [*color[:3], FILTERED_OUT_ALPHA]
-        rank = rec.get("rank")
-        rows.append(
-            {
-                "iso3": iso3,
-                "fill_color": color,
-                "name_zh_tw": rec["name_zh_tw"],
-                "name_en": rec["name_en"],
-                "metric_value": _fmt(value),
-                "rank_text": "–" if rank is None or pd.isna(rank) else str(int(rank)),
-                "interval": rank_interval(rec),
-                "coverage_text": "–"
-                if pd.isna(rec.get("coverage"))
-                else f"{float(rec['coverage']) * 100:.0f}%",
-                "status": status,
-            }
-        )
-        if notes is not None:  # only when a layer adds lines: every byte is sent per polygon part
-            rows[-1]["notes"] = notes.get(iso3, "")
-    return pd.DataFrame(rows), lo, hi
+    yes = [isinstance(e, (bool, np.bool_)) and bool(e) for e in eligible]
+    ranked = yes if "rank" not in scores else [not pd.isna(r) for r in ranks]
+    span = [v for v, y, r in zip(values, yes, ranked, strict=True) if y and r and not math.isnan(v)]
+    lo = float(min(span)) if span else 0.0
+    hi = float(max(span)) if span else 100.0
+    # column lists, not a dict per row: several times faster for some 250 countries
+    colors, statuses = [], []
+    fixed: dict[tuple[str, str], tuple[Color, str]] = {}  # (kind, reason): colour and status
+    for iso3, ok, why, value in zip(iso3s, eligible, col("reason"), values, strict=True):
+        reason = str(why or "")
+        kind = country_status(iso3, ok, reason)
+        if (kind, reason) not in fixed:
+            fixed[(kind, reason)] = (_fixed_color(kind), _status_text(kind, reason, lang))
+        color, status = fixed[(kind, reason)]
+        if kind == "eligible":
+            color = color_for(None if math.isnan(value) else value, lo, hi)
+            if iso3 not in visible:
+                color = [*color[:3], FILTERED_OUT_ALPHA]
+        colors.append(color)
+        statuses.append(status)
+    out = pd.DataFrame(
+        {
+            "iso3": iso3s,
+            "fill_color": colors,
+            "name_zh_tw": countries["name_zh_tw"].tolist(),
+            "name_en": countries["name_en"].tolist(),
+            "metric_value": [_fmt(v) for v in values],
+            "rank_text": ["–" if pd.isna(r) else str(int(r)) for r in ranks],
+            "interval": [
+                rank_interval({"rank_p05": a, "rank_p95": b})
+                for a, b in zip(col("rank_p05"), col("rank_p95"), strict=True)
+            ],
+            "coverage_text": [
+                "–" if pd.isna(c) else f"{float(c) * 100:.0f}%" for c in col("coverage")
+            ],
+            "status": statuses,
+        }
+    )
+    if notes is not None:  # only when a layer adds lines: every byte is sent per polygon part
+        out["notes"] = [notes.get(iso3, "") for iso3 in iso3s]
+    return out, lo, hi
+
+
+def _aligned(scores: pd.DataFrame, iso3s: list[str]) -> Callable[[str], list[Any]]:
+    """A column of `scores` in the order of `iso3s` (None where a country has no row or the table
+    no such column), as a plain list."""
+    at = pd.Index(scores["iso3"]).get_indexer(iso3s)
+
+    def column(name: str) -> list[Any]:
+        if name not in scores:
+            return [None] * len(at)
+        values = scores[name].tolist()
+        return [values[i] if i >= 0 else None for i in at]
+
+    return column
+
+
+def _number(value: object) -> float:
+    """A cell as a float (NaN when missing or not a number)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _fixed_color(kind: str) -> Color:
+    """The map colour of a country whose colour does not depend on its value (an eligible one's
+    does: `color_for`)."""
+    if kind == "home":
+        return HOME_COLOR
+    if kind in ("not_scored", "eligible"):
+        return NO_DATA_COLOR
+    return {"partner": PARTNER_COLOR, "low_coverage": LOW_COVERAGE_COLOR}.get(
+        kind, INELIGIBLE_COLOR
+    )
+
+
+def _status_text(kind: str, reason: str, lang: str) -> str:
+    """The tooltip's status line of a country (`country_status` kind, its reasons)."""
+    if kind == "home":
+        return t("map.home", lang)
+    if kind == "not_scored":
+        return t("overview.not_scored", lang)
+    if kind != "eligible":
+        return t("overview.ineligible", lang, reason=reason_label(reason, lang))
+    return t("overview.eligible", lang)
 
 
 def tooltip_text(metric: str, lang: str, notes: bool = False) -> str:

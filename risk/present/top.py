@@ -5,7 +5,7 @@ signals (export-control groups, a US AI agreement in force, a known AI build-out
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -73,7 +73,7 @@ def _groups(value: object) -> list[str]:
 
 
 def market_flags(
-    row: pd.Series, deals: Collection[str], built: Collection[str], lang: str
+    row: Mapping[str, object], deals: Collection[str], built: Collection[str], lang: str
 ) -> tuple[tuple[str, str], ...]:
     """The signals that exist for a country: export-control groups in force, a US AI agreement in
     force, a known AI build-out."""
@@ -97,10 +97,13 @@ def top_markets(
     n: int = TOP_N,
 ) -> list[TopMarket]:
     """The first `n` ranked, eligible rows of the filtered table `shown`, best first."""
-    ranked = shown[shown["eligible"].astype(bool) & shown["rank"].notna()].sort_values("rank")
+    read = ("iso3", "rank", "score", "rank_p05", "rank_p95", "ear_groups")  # ... and the names
+    cols = [c for c in (*read, name_column(lang), other_name_column(lang)) if c in shown]
+    ok = shown["eligible"].astype(bool) & shown["rank"].notna()
+    ranked = shown.loc[ok, cols].sort_values("rank")
     short = _short_names(result, lang)
     out = []
-    for _, row in ranked.head(n).iterrows():
+    for row in ranked.head(n).to_dict("records"):
         iso3 = str(row["iso3"])
         out.append(
             TopMarket(
@@ -109,7 +112,7 @@ def top_markets(
                 name=str(row[name_column(lang)]),
                 other_name=str(row[other_name_column(lang)]),
                 score=float(row["score"]),
-                interval=rank_interval(row.to_dict()),
+                interval=rank_interval(row),
                 reason=short_reason(result, iso3, lang, short),
                 flags=market_flags(row, deals, built, lang),
             )

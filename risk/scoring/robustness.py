@@ -124,6 +124,30 @@ def draw_scores(
             yield sel, finish_scores(index, pen).T
 
 
+def rank_percentiles(ranks: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+    """`np.percentile(ranks, qs, axis=0)` (linear interpolation, the same floating-point steps)
+    for a (draws, countries) table of whole-number ranks from 1, by counting each country's ranks
+    instead of partitioning its draws: several times faster, and the figures are identical."""
+    d, c = ranks.shape
+    top = int(ranks.max())
+    flat = ranks.astype(np.intp) + np.arange(c)[None, :] * (top + 1)
+    counts = np.bincount(flat.ravel(), minlength=c * (top + 1)).reshape(c, top + 1)
+    at_or_above = np.cumsum(counts, axis=1)  # per country: draws ranked at each place or better
+    virtual = (d - 1) * (np.asarray(qs, dtype=float) / 100)  # each percentile's place in order
+    before = np.where(virtual >= d - 1, d - 1, np.floor(virtual)).astype(np.intp)
+    after = np.where(virtual >= d - 1, d - 1, before + 1)
+    gamma = virtual - before
+    out = np.empty((len(qs), c))
+    for i, t in enumerate(gamma):
+        # the k-th smallest rank (k from 0) is the number of places with at most k draws at or
+        # above them
+        a = (at_or_above <= before[i]).sum(axis=1).astype(float)
+        b = (at_or_above <= after[i]).sum(axis=1).astype(float)
+        diff = b - a
+        out[i] = b - diff * (1 - t) if t >= 0.5 else a + diff * t  # numpy's interpolation
+    return out
+
+
 def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
     """Rank intervals for the spec of `result` over `n_draws` seeded draws."""
     spec, prep = result.spec, result.prepared
@@ -141,7 +165,7 @@ def monte_carlo(result: ScoreResult, n_draws: int) -> MonteCarlo:
     p95 = np.full(n, np.nan)
     rows = np.flatnonzero(~np.isnan(ranks_t).any(axis=0)) if n_draws else np.array([], dtype=int)
     if rows.size:
-        q = np.percentile(ranks_t[:, rows], [5, 50, 95], axis=0)
+        q = rank_percentiles(ranks_t[:, rows], (5, 50, 95))
         p05[rows], med[rows], p95[rows] = q
     methods = pd.DataFrame(
         {
