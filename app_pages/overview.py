@@ -68,22 +68,24 @@ shown = cache.shown(current.spec.to_json(), version, current.filters)
 layers = set(current.layers)
 as_of = date.fromisoformat(current.spec.as_of)
 built = cache.buildout(version, store.data_version, as_of.year)
-buildout = built if "buildout" in layers else None
 deals = cache.us_deals(version, current.spec.as_of)
 props, lo, hi = cache.overview_map_properties(
     current.spec, version, current.filters, current.metric, lang, layers
 )
+# What is drawn over the fills (status outlines, the layers) comes with the rest of a first screen:
+# each further kind of layer delays the first map while the browser prepares it (about 0.2 s).
+drawn = set() if first_screen else layers
 deck = overview_deck(
     cache.geometry(),
     props,
     tooltip_text(current.metric, lang, notes=bool(layers & NOTE_LAYERS)),
-    arcs=arcs(shown, countries, current.top_n) if "arcs" in layers else None,
-    cloud=cache.table("cloud_regions", version) if "cloud" in layers else None,
-    landings=cache.table("landing_points", version) if "landings" in layers else None,
-    cables=cache.geometry(str(DATASETS_DIR / "cables.geojson")) if "cables" in layers else None,
-    buildout=buildout,
-    us_deals=set(deals["iso3"]) if "us_deals" in layers else None,
-    outlines=status_outlines(ranked),
+    arcs=arcs(shown, countries, current.top_n) if "arcs" in drawn else None,
+    cloud=cache.table("cloud_regions", version) if "cloud" in drawn else None,
+    landings=cache.table("landing_points", version) if "landings" in drawn else None,
+    cables=cache.geometry(str(DATASETS_DIR / "cables.geojson")) if "cables" in drawn else None,
+    buildout=built if "buildout" in drawn else None,
+    us_deals=set(deals["iso3"]) if "us_deals" in drawn else None,
+    outlines=None if first_screen else status_outlines(ranked),
     height=MAP_HEIGHT,
 )
 deck.initial_view_state = preset_view(view_name(current.map_view, current.filters.markets))

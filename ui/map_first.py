@@ -1,6 +1,6 @@
-"""Map first: a browser's first overview shows the title, the map and the top markets, and the rest
-of the page (the sidebar's weights and filters, the map controls, the ranked table, sharing) as
-soon as the map is on screen.
+"""Map first: a browser's first overview shows the title, the map's fills and the top markets, and
+the rest of the page (the sidebar's weights and filters, the map controls, the outlines and layers
+over the map, the ranked table, sharing) as soon as the map is on screen.
 
 The browser draws the map in the same thread that lays out every other element of the page; when
 all of them arrive together, the map waits for the sidebar's widgets and the table to be laid out

@@ -54,9 +54,17 @@ MAP_TOP = (
 )
 
 
+# the outline layers' segment files the page has fetched (ui.maps.show serves them as files)
+OUTLINE_FILES = (
+    "() => performance.getEntriesByType('resource').map(r => r.name)"
+    ".filter(n => n.includes('/static/map/outline_'))"
+)
+
+
 def test_the_map_comes_first_and_the_rest_follows_without_moving_it(page, app_server: str) -> None:  # type: ignore[no-untyped-def]
-    """A browser's first overview draws the map and the top ten before the sidebar's controls and
-    the ranked table (ui.map_first); the rest then arrives by itself, and the map stays put."""
+    """A browser's first overview draws the map (its fills) and the top ten before the sidebar's
+    controls, the ranked table and the outlines over the map (ui.map_first); the rest then arrives
+    by itself, and the map stays put."""
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     page.goto(f"{app_server}/?lang=en")
     page.wait_for_function(PAINTED, timeout=90_000, polling=20)
@@ -67,11 +75,15 @@ def test_the_map_comes_first_and_the_rest_follows_without_moving_it(page, app_se
             call: !!document.querySelector('.st-key-map_first'),
             top: document.querySelectorAll('.top-markets li[data-iso3]').length })"""
     )
+    outlines_first = page.evaluate(OUTLINE_FILES)
     wait_ready(page, "Ranked shortlist")  # arrives without any action
     page.locator(".st-key-w_gov_support [data-testid=stSlider]").wait_for(timeout=30_000)
     page.get_by_text("繁體中文").first.wait_for(timeout=30_000)  # the language switch
     assert page.locator(".st-key-map_first").count() == 0
     assert page.evaluate(MAP_TOP) == first_top  # the map controls' row kept its place
+    # the status outlines are drawn over the fills with the rest, not before the first map
+    assert outlines_first == []
+    page.wait_for_function(f"() => ({OUTLINE_FILES})().length > 0", timeout=30_000)
     # the first screen had the map and the top ten, and was still to ask for the controls
     assert seen_first == {"weights": False, "call": True, "top": 10}, seen_first
 
