@@ -36,6 +36,9 @@ READY = (
 # whole page has and a first screen has not, is there.
 MAP_FIRST = ".st-key-map_first"
 WHOLE_PAGE = ".st-key-_lang_widget"
+# Streamlit draws a grey placeholder for an element whose script is still loading (a table, a
+# slider): the page is only whole to its reader once none is left.
+ALL_DRAWN = "() => !document.querySelector('[data-testid=stSkeleton]')"
 # The reference: one pickable polygon over most of the world, and nothing else.
 REFERENCE_APP = (
     "import pydeck as pdk, streamlit as st; st.pydeck_chart(pdk.Deck(pdk.Layer("
@@ -236,12 +239,14 @@ def _paint(browser: Any, url: str) -> float:
 
 
 def wait_whole_page(page: Any, text: str, timeout: float = 120_000) -> None:
-    """Wait until the page has run, shows `text`, and is whole (a first overview's rest arrived)."""
+    """Wait until the page has run, shows `text`, and is whole: a first overview's rest arrived and
+    every element is drawn (no placeholder left)."""
     page.wait_for_selector(READY, timeout=timeout)
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
     page.wait_for_selector(WHOLE_PAGE, state="attached", timeout=timeout)
     page.wait_for_selector(MAP_FIRST, state="detached", timeout=timeout)
     page.wait_for_selector(READY, timeout=timeout)
+    page.wait_for_function(ALL_DRAWN, timeout=timeout, polling=20)
 
 
 def _ready(browser: Any, url: str, text: str) -> float:
