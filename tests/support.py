@@ -1,8 +1,9 @@
-"""Helpers the page tests share: open a page in AppTest, read its URL and tables, and the
-description of an uploaded indicator used by the upload tests."""
+"""Helpers the page tests share: open a page in AppTest, read its URL and tables (dataframes and
+HTML tables), and the description of an uploaded indicator used by the upload tests."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -33,11 +34,61 @@ def query(at: AppTest) -> dict[str, str]:
 
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
-    """The first dataframe on the page that has `column` (AppTest does not expose their keys)."""
-    for df in at.dataframe:
-        if column in df.value.columns:
-            return df.value
+    """The first table on the page that has `column`: a dataframe (AppTest does not expose their
+    keys) or an HTML table (`html_tables`)."""
+    for df in [d.value for d in at.dataframe] + list(html_tables(at).values()):
+        if column in df.columns:
+            return df
     raise AssertionError(f"no table with a {column!r} column")
+
+
+class _TableReader(HTMLParser):
+    """Reads `risk.present.tables.html_table` output: column names (data-col), and each cell's
+    text (a link: its address)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+        self._key = ""
+        self._text: list[str] | None = None  # the cell being read
+        self._href: str | None = None
+        self._body = False  # in a table's body (not its header row)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table":
+            self._key = a.get("data-key") or f"table{len(self.tables)}"
+            self.tables[self._key] = ([], [])
+            self._body = False
+        elif tag == "th":
+            self.tables[self._key][0].append(a.get("data-col") or "")
+        elif tag == "tbody":
+            self._body = True
+        elif tag == "tr" and self._body:
+            self.tables[self._key][1].append([])
+        elif tag == "td":
+            self._text, self._href = [], None
+        elif tag == "a" and self._text is not None:
+            self._href = a.get("href") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._text is not None:
+            value = self._href if self._href is not None else "".join(self._text)
+            self.tables[self._key][1][-1].append(value)
+            self._text = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+
+def html_tables(at: AppTest) -> dict[str, pd.DataFrame]:
+    """The page's HTML tables by key (`data-key`), their cells as text (a link: its address)."""
+    reader = _TableReader()
+    for element in at.get("html"):
+        if 'class="rt"' in element.proto.body:
+            reader.feed(element.proto.body)
+    return {key: pd.DataFrame(rows, columns=cols) for key, (cols, rows) in reader.tables.items()}
 
 
 # A new indicator's description, as an analyst gives it with an upload.

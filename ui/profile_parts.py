@@ -23,6 +23,7 @@ from risk.present.profile import (
     epoch_citation,
     partnership_view,
 )
+from risk.present.tables import Column, html_table, is_number_column
 from risk.text import fmt_number, md_text
 from ui import cache, maps, state
 
@@ -35,26 +36,28 @@ def table(
     key: str,
     lang: str,
     formats: Mapping[str, str] | None = None,
-    **config: Any,
+    **columns: Column,
 ) -> None:
-    """A table with translated headers (cells are data: st.dataframe renders them as text);
-    "none" in words when there is nothing to list, "–" for a missing number."""
+    """A table with translated headers (`html_table`: cells are escaped text); "none" in words
+    when there is nothing to list, "–" for a missing number. `columns` replace a column's default
+    look (its translated header, numbers right-aligned)."""
     if frame.empty:
         where.caption(t("profile.none", lang))
         return
-    labels: dict[str, Any] = {c: t(f"profile.col.{c}", lang) for c in frame.columns}
-    # numbers with a fixed format arrive as text, right-aligned (no pandas Styler: Streamlit
-    # converts a Styler cell by cell on every run)
-    labels |= {c: text_column(c, lang, None, "right") for c in formats or {}}
-    shown = display_frame(frame, formats or {})
-    where.dataframe(shown, hide_index=True, key=state.lang_key(key), column_config=labels | config)
+    numbers = {c for c in frame.columns if c in (formats or {}) or is_number_column(frame[c])}
+    look = {
+        c: columns.get(c)
+        or Column(t(f"profile.col.{c}", lang), align="right" if c in numbers else "left")
+        for c in frame.columns
+    }
+    where.html(html_table(display_frame(frame, formats or {}), look, state.lang_key(key)))
 
 
 def text_column(
     col: str, lang: str, width: int | None, align: Literal["left", "right"] = "left"
-) -> Any:
+) -> Column:
     """A text column with its translated header."""
-    return st.column_config.TextColumn(t(f"profile.col.{col}", lang), width=width, alignment=align)
+    return Column(t(f"profile.col.{col}", lang), width=width, align=align)
 
 
 def status(profile: Profile, lang: str) -> None:
@@ -91,9 +94,7 @@ def status(profile: Profile, lang: str) -> None:
 
 
 def buildout_and_deals(profile: Profile, lang: str) -> None:
-    source = st.column_config.LinkColumn(
-        t("profile.col.link", lang), display_text=t("profile.link_text", lang), width=70
-    )
+    source = Column(t("profile.col.link", lang), link_text=t("profile.link_text", lang))
     st.subheader(t("profile.buildout", lang))
     if profile.clusters.empty:
         st.info(t("profile.no_clusters", lang))
@@ -112,7 +113,7 @@ def buildout_and_deals(profile: Profile, lang: str) -> None:
             first_operational=text_column("first_operational", lang, 115),
             certainty=text_column("certainty", lang, 80),
             link=source,
-            counted=st.column_config.CheckboxColumn(t("profile.col.counted", lang), width=70),
+            counted=Column(t("profile.col.counted", lang)),
         )
     st.caption(md_text(epoch_citation(lang)))
     st.subheader(t("profile.us_deals", lang))
@@ -146,8 +147,8 @@ def indicators(profile: Profile, labels: Mapping[str, str], lang: str) -> None:
         shown,
         "indicator_table",
         lang,
-        indicator=st.column_config.TextColumn(t("profile.col.indicator", lang), width=260),
-        unit=st.column_config.TextColumn(t("profile.col.unit", lang), width=150),
+        indicator=text_column("indicator", lang, 260),
+        unit=text_column("unit", lang, 150),
         formats={
             "year": "{:.0f}",
             "normalised": "{:.1f}",

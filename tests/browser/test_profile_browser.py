@@ -66,20 +66,20 @@ def test_hostile_name_on_the_profile_stays_text(page, hostile_server: str) -> No
 
 
 def _table_cells(page, column_header: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Text of the hidden cells of the st.dataframe whose header row has `column_header`
-    (tables further down the page may still be drawing: wait for it)."""
-    page.wait_for_function(
-        """(h) => [...document.querySelectorAll('[data-testid=stDataFrame] table thead')]
-                .some(t => t.textContent.includes(h))""",
-        arg=column_header,
-        timeout=90_000,
+    """The cells of the profile's table whose header row has `column_header`: their text, or the
+    address of a link."""
+    cells: list[str] | None = page.evaluate(
+        """(h) => {
+            const t = [...document.querySelectorAll('table.rt')]
+                .find(t => t.tHead.textContent.includes(h));
+            return t ? [...t.tBodies[0].querySelectorAll('td')]
+                .map(td => td.querySelector('a') ? td.querySelector('a').href : td.textContent)
+                : null;
+        }""",
+        column_header,
     )
-    tables = page.locator("[data-testid=stDataFrame] table")
-    for i in range(tables.count()):
-        table = tables.nth(i)
-        if column_header in (table.locator("thead").text_content() or ""):
-            return [td.text_content() or "" for td in table.locator("tbody td").all()]
-    raise AssertionError(f"no table with a {column_header!r} column")
+    assert cells is not None, f"no table with a {column_header!r} column"
+    return cells
 
 
 @pytest.mark.parametrize(
