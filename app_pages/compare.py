@@ -1,8 +1,8 @@
 """Compare two to five countries: pillars, indicators (best marked) and why one ranks above another."""
 
-from functools import partial
-from typing import Any
+from collections.abc import Sequence
 
+import pandas as pd
 import streamlit as st
 
 from risk.framework import PILLARS
@@ -17,6 +17,8 @@ from risk.present.compare import (
     summary_view,
 )
 from risk.present.fit import Layout
+from risk.present.profile import display_frame
+from risk.present.tables import Column, html_table
 from risk.text import fmt_number, md_text
 from ui import cache, state, view
 
@@ -33,26 +35,34 @@ def _pick() -> None:
     st.query_params["compare"] = ",".join(picked)  # the URL first, so init_view keeps it
 
 
-def _table(frame, layout: Layout, key: str, formats: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    """A table laid out to fit the page: its shown columns with translated headers and widths,
-    numbers in `formats` (cells are data: st.dataframe renders them as text)."""
-    config: dict[str, Any] = {}
-    for col, width in layout.widths.items():
-        label, helps = layout.labels.get(col, col), layout.helps.get(col)
-        if col in formats:
-            config[col] = st.column_config.NumberColumn(
-                label, width=width, help=helps, format=formats[col]
-            )
-        else:
-            config[col] = st.column_config.Column(label, width=width, help=helps)
-    st.dataframe(
-        frame,
-        hide_index=True,
-        key=state.lang_key(key),
-        column_order=layout.order,
-        column_config=config,
-        row_height=layout.row_height,
-        placeholder="–",
+def _table(
+    frame: pd.DataFrame,
+    layout: Layout,
+    key: str,
+    formats: dict[str, str],
+    right: Sequence[str] = (),
+    best: dict[int, str] | None = None,
+) -> None:
+    """A table of its layout's columns with their translated headers and tooltips, numbers in
+    `formats` ("{:.1f}") and the columns in `right` right-aligned, `best` cells marked
+    (`html_table`: cells are escaped text); rows carry their country's or indicator's code."""
+    columns = {
+        c: Column(
+            layout.labels.get(c, c),
+            align="right" if c in formats or c in right else None,
+            help=layout.helps.get(c),
+        )
+        for c in layout.order
+    }
+    ids = frame["iso3"] if "iso3" in frame else frame.get("code")
+    st.html(
+        html_table(
+            display_frame(frame, formats),
+            columns,
+            state.lang_key(key),
+            best=best,
+            row_ids=None if ids is None else ids.tolist(),
+        )
     )
 
 
@@ -85,8 +95,8 @@ summary_rows, pillar_rows, reason_rows, indicator_rows = cache.comparison(
     shared.spec.to_json(), version, codes, lang
 )
 summary, layout = summary_view(summary_rows, lang)
-one_decimal = {c: "%.1f" for c in ("score", *PILLARS)}
-_table(summary, layout, "compare_summary", one_decimal | {"rank": "%d", "imputed": "%d"})
+one_decimal = {c: "{:.1f}" for c in ("score", *PILLARS)}
+_table(summary, layout, "compare_summary", one_decimal | {"rank": "{:.0f}", "imputed": "{:.0f}"})
 if (summary["imputed"] > 0).any():
     st.warning(t("compare.imputed_note", lang))
 
@@ -96,30 +106,16 @@ st.markdown(compare_bars_html(pillar_rows, labels), unsafe_allow_html=True)
 st.subheader(t("compare.reasons", lang))
 st.caption(t("compare.reasons_help", lang))
 reasons, layout = reasons_view(reason_rows, names, lang)
-_table(reasons, layout, "compare_reasons", {"gap": "%.1f", "difference": "%.2f"})
+_table(reasons, layout, "compare_reasons", {"gap": "{:.1f}", "difference": "{:.2f}"})
 
 st.subheader(t("compare.indicators", lang))
 st.caption(t("compare.indicators_help", lang))
 table, layout = indicators_view(indicator_rows, codes, names, lang)
-
-
-def _mark_best(row):  # type: ignore[no-untyped-def]
-    return [
-        "font-weight: bold; background-color: #d9ead3" if c == row["best"] else ""
-        for c in row.index
-    ]
-
-
-st.dataframe(
-    table.style.apply(_mark_best, axis=1).format(
-        {c: partial(fmt_number, lang=lang) for c in codes}  # 1.87兆, 2.16 trillion
-    ),
-    hide_index=True,
-    key=state.lang_key("compare_indicators"),
-    column_order=layout.order,
-    column_config={
-        c: st.column_config.Column(layout.labels[c], width=w, help=layout.helps.get(c))
-        for c, w in layout.widths.items()
-    },
-    row_height=layout.row_height,
+_table(
+    table.assign(**{c: [fmt_number(v, lang) for v in table[c]] for c in codes}),  # 2.16 trillion
+    layout,
+    "compare_indicators",
+    {},
+    right=codes,
+    best={i: str(b) for i, b in enumerate(table["best"]) if b in codes},
 )

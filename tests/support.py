@@ -53,12 +53,19 @@ class _TableReader(HTMLParser):
         self._text: list[str] | None = None  # the cell being read
         self._href: str | None = None
         self._body = False  # in a table's body (not its header row)
+        self.rows: dict[str, list[str]] = {}  # each row's id (data-row), by table
+        self.best: dict[str, dict[int, str]] = {}  # the column marked best, by table and row
+
+    def _column(self) -> str:
+        columns, rows = self.tables[self._key]
+        return columns[len(rows[-1])]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "table":
             self._key = a.get("data-key") or f"table{len(self.tables)}"
             self.tables[self._key] = ([], [])
+            self.rows[self._key], self.best[self._key] = [], {}
             self._body = False
         elif tag == "th":
             self.tables[self._key][0].append(a.get("data-col") or "")
@@ -66,8 +73,11 @@ class _TableReader(HTMLParser):
             self._body = True
         elif tag == "tr" and self._body:
             self.tables[self._key][1].append([])
+            self.rows[self._key].append(a.get("data-row") or "")
         elif tag == "td":
             self._text, self._href = [], None
+            if "best" in (a.get("class") or "").split():
+                self.best[self._key][len(self.rows[self._key]) - 1] = self._column()
         elif tag == "a" and self._text is not None:
             self._href = a.get("href") or ""
 
@@ -83,12 +93,26 @@ class _TableReader(HTMLParser):
 
 
 def html_tables(at: AppTest) -> dict[str, pd.DataFrame]:
-    """The page's HTML tables by key (`data-key`), their cells as text (a link: its address)."""
+    """The page's HTML tables by key (`read_tables`)."""
+    return read_tables(*(e.proto.body for e in at.get("html") if 'class="rt"' in e.proto.body))
+
+
+def read_tables(*markup: str) -> dict[str, pd.DataFrame]:
+    """The HTML tables in `markup` by key (`data-key`), their cells as text (a link: its address),
+    indexed by their rows' ids (`data-row`) if they have any, with the column marked best in each
+    row as `attrs["best"]` if any is."""
     reader = _TableReader()
-    for element in at.get("html"):
-        if 'class="rt"' in element.proto.body:
-            reader.feed(element.proto.body)
-    return {key: pd.DataFrame(rows, columns=cols) for key, (cols, rows) in reader.tables.items()}
+    for text in markup:
+        reader.feed(text)
+    out = {}
+    for key, (cols, rows) in reader.tables.items():
+        frame = pd.DataFrame(rows, columns=cols)
+        if any(reader.rows[key]):
+            frame.index = pd.Index(reader.rows[key], name="row")
+        if reader.best[key]:
+            frame.attrs["best"] = [reader.best[key].get(i, "") for i in range(len(rows))]
+        out[key] = frame
+    return out
 
 
 # A new indicator's description, as an analyst gives it with an upload.

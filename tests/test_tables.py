@@ -10,15 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from risk.present.tables import Column, cell_text, html_table
-from tests.support import _TableReader
+from tests.support import read_tables as _read
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def _read(markup: str) -> dict[str, pd.DataFrame]:
-    reader = _TableReader()
-    reader.feed(markup)
-    return {k: pd.DataFrame(rows, columns=cols) for k, (cols, rows) in reader.tables.items()}
 
 
 def test_cells_and_headers_are_text_never_markup() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,10 +109,12 @@ def html_table(
     key: str,
     *,
     best: Mapping[int, str] | None = None,
+    row_ids: Sequence[object] | None = None,
 ) -> str:
     """`frame` as an HTML table (with its style sheet): the columns of `columns` in that order,
     others left out; `best` marks one cell per row (row position -> column) in bold on green.
-    The table carries `key` (data-key) and each header its column's name (data-col)."""
+    The table carries `key` (data-key), each header its column's name (data-col) and, given
+    `row_ids`, each row its id (data-row)."""
     shown = [c for c in columns if c in frame.columns]
     specs = {
         c: columns[c]
@@ -143,7 +145,8 @@ def html_table(
     for i in range(len(frame)):
         mark = marks.get(i)
         cells = "".join(_cell(texts[c][i], specs[c], wraps[c], c == mark) for c in shown)
-        body.append(f"<tr>{cells}</tr>")
+        row = "" if row_ids is None else f' data-row="{html.escape(str(row_ids[i]), quote=True)}"'
+        body.append(f"<tr{row}>{cells}</tr>")
     return (
         f'{STYLE}<div class="{TABLE_CLASS}-box"><table class="{TABLE_CLASS}" '
         f'data-key="{html.escape(key, quote=True)}"><thead><tr>{"".join(head)}</tr></thead>'

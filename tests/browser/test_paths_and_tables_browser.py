@@ -13,7 +13,9 @@ pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 1440, 900
 UPLOAD = ROOT / "tests" / "fixtures" / "upload" / "big5_with_error.csv"
-SCROLLERS = """() => [...document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller')]
+# the interactive tables' scrolling area, and the boxes of the tables drawn as HTML (.rt-box)
+TABLES = "[data-testid=stDataFrame], .rt-box"
+SCROLLERS = """() => [...document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller, .rt-box')]
     .map(s => [s.scrollWidth, s.clientWidth])"""
 
 
@@ -56,7 +58,7 @@ def test_tables_fit_the_screen(page, app_server: str, path: str, text: str, tabl
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     page.goto(app_server + path)
     wait_ready(page, text)
-    page.locator("[data-testid=stDataFrame]").nth(tables - 1).wait_for(timeout=90_000)
+    page.locator(TABLES).nth(tables - 1).wait_for(timeout=90_000)
     _no_sideways_scrollbar(page, tables)
 
 
