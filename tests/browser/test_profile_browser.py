@@ -65,6 +65,19 @@ def test_hostile_name_on_the_profile_stays_text(page, hostile_server: str) -> No
     assert dialogs == []
 
 
+def test_hostile_name_in_the_comparison_tables_stays_text(page, hostile_server: str) -> None:  # type: ignore[no-untyped-def]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_server + "/compare?lang=en&compare=BRA,ARG")
+    wait_ready(page, "Why one ranks above another")
+    cells = page.evaluate(
+        "() => [...document.querySelectorAll('table.rt td')].map(td => td.textContent)"
+    )
+    assert HOSTILE_NAME in cells  # the summary's and the reasons' names, as text
+    assert page.locator("table.rt img").count() == 0 and page.locator("img[src=x]").count() == 0
+    assert dialogs == []
+
+
 def _table_cells(page, column_header: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The cells of the profile's table whose header row has `column_header`: their text, or the
     address of a link."""
