@@ -149,6 +149,7 @@ def indicators(profile: Profile, labels: Mapping[str, str], lang: str) -> None:
         lang,
         indicator=text_column("indicator", lang, 260),
         unit=text_column("unit", lang, 150),
+        value=text_column("value", lang, None, "right"),
         formats={
             "year": "{:.0f}",
             "normalised": "{:.1f}",
