@@ -467,26 +467,26 @@ def load_bench(sessions: int = 25) -> dict[str, float]:
     """`load_25_sessions_*`: 25 sessions open the overview of one (already serving) server at once,
     then each moves a weight slider; p95 and median seconds, and the server's peak resident memory.
 
-    First through Streamlit's own protocol (`load_25_sessions_server_*`: the server's share, as when
-    every visitor has a machine of their own), then as 25 headless browsers on this machine
-    (`load_25_sessions_open_*` and `load_25_sessions_*`: on a small machine mostly the browsers'
-    own drawing)."""
+    The sessions speak Streamlit's own protocol, as a browser does: what the server takes when
+    every visitor has a machine of their own. Then `load_25_browsers_*`: the same as 25 headless
+    browsers on this machine (on a small machine mostly the browsers' own drawing, in software)."""
     if reason := skip_reason():
         print(f"load benchmark skipped: {reason}", file=sys.stderr)
         return {}
     load_before = load_average()
     from playwright.sync_api import sync_playwright  # deferred: a development dependency
 
-    key = f"load_{sessions}_sessions"
+    key, browsers = f"load_{sessions}_sessions", f"load_{sessions}_browsers"
     with tempfile.TemporaryDirectory() as name, servers(Path(name), reference=False) as (app, _):
         with sync_playwright() as pw:  # one visitor first: the server is serving
             browser = pw.chromium.launch(executable_path=CHROMIUM)
             _ready(browser, app.url + "/?lang=en", OVERVIEW_TEXT)
             browser.close()
-        out = _crowd_figures(f"{key}_server", *_server_crowd(app.url, sessions))
-        out[f"{key}_server_peak_mb"] = app.peak_mb()
-        _note("server crowd", out)
-        out.update(_crowd_figures(key, *asyncio.run(_crowd(app.url + "/?lang=en", sessions))))
+        out = _crowd_figures(key, *_server_crowd(app.url, sessions))
         out[f"{key}_peak_mb"] = app.peak_mb()
+        _note("sessions", out)
+        crowd = asyncio.run(_crowd(app.url + "/?lang=en", sessions))
+        out.update(_crowd_figures(browsers, *crowd))
+        out[f"{browsers}_peak_mb"] = app.peak_mb()
     out["load_load_avg_1m"] = round((load_before + load_average()) / 2, 2)
     return out
