@@ -109,7 +109,7 @@ map_col.markdown(
     legend_html(t(f"metric.{current.metric}", lang), legend(current.metric, lo, hi, lang), lang),
     unsafe_allow_html=True,
 )
-if extra := layer_legend(layers, lang):
+if extra := layer_legend(drawn, lang):
     map_col.markdown(legend_html(t("overview.layers", lang), extra, lang), unsafe_allow_html=True)
 
 # -- top markets and why, beside the map ------------------------------------------------------

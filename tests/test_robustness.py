@@ -144,6 +144,12 @@ def test_rank_percentiles_are_numpys_to_the_last_bit(
     assert np.array_equal(rank_percentiles(ranks, qs), expected)
 
 
+def test_rank_percentiles_refuse_what_they_cannot_count() -> None:
+    for ranks in ([[1.5, 2.5], [2.5, 1.5]], [[0.0, 1.0]], [[-1.0, 2.0]]):
+        with pytest.raises(ValueError, match="whole-number ranks"):
+            rank_percentiles(np.array(ranks), (5, 50, 95))
+
+
 def test_monte_carlo_intervals_are_numpys_percentiles_of_its_draws() -> None:
     world = {f"C{i}": {"t.x1": i, "t.x2": (i * 7) % 5, "t.x3": (i * 3) % 4} for i in range(12)}
     mc = monte_carlo(tiny.engine(world).score(spec()), 300)

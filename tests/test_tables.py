@@ -42,13 +42,15 @@ def test_only_web_addresses_become_links() -> None:
 
 
 def test_cells_read_as_written() -> None:
-    assert [cell_text(v) for v in (True, False, 3.0, 2, 0.123456, 1e6, math.nan, None, pd.NA)] == [
+    values = (True, False, 3.0, 2, 0.123456, 1e6, -1e-5, math.nan, None, pd.NA)
+    assert [cell_text(v) for v in values] == [
         "✓",
         "",
         "3",
         "2",
         "0.1235",
         "1000000",
+        "0",
         "",
         "",
         "",

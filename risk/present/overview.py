@@ -277,7 +277,7 @@ def _fmt(value: object, digits: int = 1) -> str:
 
 def rank_interval(row: Mapping[str, object]) -> str:
     lo, hi = row.get("rank_p05"), row.get("rank_p95")
-    if lo is None or hi is None or any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):  # None, NaN or <NA>
         return "–"
     return f"{int(lo)}–{int(hi)}"  # type: ignore[call-overload]
 

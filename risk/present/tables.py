@@ -69,7 +69,8 @@ def cell_text(value: object) -> str:
             return ""
         if number.is_integer():
             return str(int(number))
-        return f"{number:.4f}".rstrip("0").rstrip(".")
+        text = f"{number:.4f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
     return str(value)
 
 

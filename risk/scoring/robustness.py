@@ -129,6 +129,8 @@ def rank_percentiles(ranks: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     for a (draws, countries) table of whole-number ranks from 1, by counting each country's ranks
     instead of partitioning its draws: several times faster, and the figures are identical."""
     d, c = ranks.shape
+    if ranks.size and (ranks.min() < 1 or not np.array_equal(ranks, np.floor(ranks))):
+        raise ValueError("rank_percentiles counts whole-number ranks from 1")
     top = int(ranks.max())
     flat = ranks.astype(np.intp) + np.arange(c)[None, :] * (top + 1)
     counts = np.bincount(flat.ravel(), minlength=c * (top + 1)).reshape(c, top + 1)

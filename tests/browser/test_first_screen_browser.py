@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from risk.bench_browser import PAINTED
+from risk.present.maps import COUNTRY_LAYER_ID
 from tests.browser.conftest import external, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -65,6 +66,13 @@ def test_the_map_comes_first_and_the_rest_follows_without_moving_it(page, app_se
     """A browser's first overview draws the map (its fills) and the top ten before the sidebar's
     controls, the ranked table and the outlines over the map (ui.map_first); the rest then arrives
     by itself, and the map stays put."""
+    frames: list[bytes] = []  # what the server sent, in order
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda f: frames.append(f if isinstance(f, bytes) else f.encode())
+        ),
+    )
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     page.goto(f"{app_server}/?lang=en")
     page.wait_for_function(PAINTED, timeout=90_000, polling=20)
@@ -75,14 +83,20 @@ def test_the_map_comes_first_and_the_rest_follows_without_moving_it(page, app_se
             call: !!document.querySelector('.st-key-map_first'),
             top: document.querySelectorAll('.top-markets li[data-iso3]').length })"""
     )
-    outlines_first = page.evaluate(OUTLINE_FILES)
     wait_ready(page, "Ranked shortlist")  # arrives without any action
     page.locator(".st-key-w_gov_support [data-testid=stSlider]").wait_for(timeout=30_000)
     page.get_by_text("繁體中文").first.wait_for(timeout=30_000)  # the language switch
     assert page.locator(".st-key-map_first").count() == 0
     assert page.evaluate(MAP_TOP) == first_top  # the map controls' row kept its place
-    # the status outlines are drawn over the fills with the rest, not before the first map
-    assert outlines_first == []
+    # the status outlines are drawn over the fills with the rest, not before the first map: the
+    # first run's deck has no outline layer, the second run's (the one with the language switch)
+    # has, and the browser fetches its lines
+    rest = next(i for i, f in enumerate(frames) if b"_lang_widget" in f)
+    country_layer, outline_layer = f'"id":"{COUNTRY_LAYER_ID}"'.encode(), b'"id":"outline_'
+    decks = [f.replace(b" ", b"") for f in frames]  # the deck's JSON, however it is spaced
+    assert any(country_layer in f for f in decks[:rest])  # the first run's map
+    assert not any(outline_layer in f for f in decks[:rest])
+    assert any(outline_layer in f for f in decks[rest:])
     page.wait_for_function(f"() => ({OUTLINE_FILES})().length > 0", timeout=30_000)
     # the first screen had the map and the top ten, and was still to ask for the controls
     assert seen_first == {"weights": False, "call": True, "top": 10}, seen_first
