@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from risk.paths import PROJECT_ROOT
+from risk.present.painted import painted_js
 from risk.store.local_postgres import free_port
 
 CHROMIUM = os.environ.get("RISK_CHROMIUM", "/usr/bin/chromium")
@@ -46,16 +47,7 @@ REFERENCE_APP = (
     "get_polygon='p', get_fill_color=[192, 57, 43], pickable=True), map_provider=None))\n"
 )
 # True once the map canvas shows coloured pixels (a drawn choropleth, not a blank or grey canvas).
-PAINTED = """() => {
-    const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
-    if (!c || !c.width) return false;
-    const g = document.createElement('canvas'); g.width = 64; g.height = 36;
-    const x = g.getContext('2d'); x.drawImage(c, 0, 0, 64, 36);
-    const d = x.getImageData(0, 0, 64, 36).data; let n = 0;
-    for (let i = 0; i < d.length; i += 4)
-        if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 40) n++;
-    return n > 200;
-}"""
+PAINTED = painted_js(64, 36, 200)
 # Records when the script run that follows an action has finished (the stApp attribute goes
 # running -> notRunning), then the next two animation frames (the browser has drawn the result).
 # A run served from the caches can start and finish between two looks at the attribute: the view's

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from risk.present.painted import painted_js
+
 DONE = "_map_first_done"
 KEY = "map_first"
 FALLBACK_MS = 3000
 SHAPES_GRACE_MS = 800
 READ_ANYWAY_MS = 1500  # a map with its shapes inside the deck (no static file) is read from then
+PAINTED = painted_js(32, 18, 50)  # a small sample: each read of the canvas stalls drawing
 
 # Polls the page's map canvas (a 32 x 18 sample, cheap) until it shows colour, then asks for the
 # rest of the page on the next frame. A browser whose canvas cannot be read back (some graphics
@@ -30,16 +33,7 @@ export default function(component) {{
     const {{ setTriggerValue }} = component;
     const started = performance.now();
     let stopped = false;
-    const painted = () => {{
-        const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
-        if (!c || !c.width || !c.height) return false;
-        const g = document.createElement('canvas'); g.width = 32; g.height = 18;
-        const x = g.getContext('2d'); x.drawImage(c, 0, 0, 32, 18);
-        const d = x.getImageData(0, 0, 32, 18).data; let n = 0;
-        for (let i = 0; i < d.length; i += 4)
-            if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 40) n++;
-        return n > 50;
-    }};
+    const painted = {PAINTED};
     const shapesSince = () => {{
         const e = performance.getEntriesByType('resource').find(r =>
             r.name.includes('/static/map/countries-') && r.startTime >= started - 1000
