@@ -17,7 +17,6 @@ from risk.present.compare import (
     summary_view,
 )
 from risk.present.fit import Layout
-from risk.present.profile import display_frame
 from risk.present.tables import Column, html_table
 from risk.text import fmt_number, md_text
 from ui import cache, state, view
@@ -44,12 +43,12 @@ def _table(
     best: dict[int, str] | None = None,
 ) -> None:
     """A table of its layout's columns with their translated headers and tooltips, numbers in
-    `formats` ("{:.1f}") and the columns in `right` right-aligned, `best` cells marked
+    `formats` ("{:.1f}"), the columns in `right` right-aligned (numbers are), `best` cells marked
     (`html_table`: cells are escaped text); rows carry their country's or indicator's code."""
     columns = {
         c: Column(
             layout.labels.get(c, c),
-            align="right" if c in formats or c in right else None,
+            align="right" if c in right else None,
             help=layout.helps.get(c),
         )
         for c in layout.order
@@ -57,9 +56,10 @@ def _table(
     ids = frame["iso3"] if "iso3" in frame else frame.get("code")
     st.html(
         html_table(
-            display_frame(frame, formats),
+            frame,
             columns,
             state.lang_key(key),
+            formats=formats,
             best=best,
             row_ids=None if ids is None else ids.tolist(),
         )

@@ -203,7 +203,7 @@ def test_pillar_bars_are_escaped_html_with_the_medians_as_ticks() -> None:
 def test_a_shown_table_formats_numbers_as_text_and_dashes_what_is_missing() -> None:
     import pyarrow as pa
 
-    from risk.present.profile import MISSING, display_frame
+    from risk.present.tables import MISSING, display_frame
 
     frame = pd.DataFrame(
         {

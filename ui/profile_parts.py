@@ -19,11 +19,10 @@ from risk.present.profile import (
     Profile,
     buildout_summary,
     cluster_view,
-    display_frame,
     epoch_citation,
     partnership_view,
 )
-from risk.present.tables import Column, html_table, is_number_column
+from risk.present.tables import Column, html_table
 from risk.text import fmt_number, md_text
 from ui import cache, maps, state
 
@@ -44,13 +43,8 @@ def table(
     if frame.empty:
         where.caption(t("profile.none", lang))
         return
-    numbers = {c for c in frame.columns if c in (formats or {}) or is_number_column(frame[c])}
-    look = {
-        c: columns.get(c)
-        or Column(t(f"profile.col.{c}", lang), align="right" if c in numbers else "left")
-        for c in frame.columns
-    }
-    where.html(html_table(display_frame(frame, formats or {}), look, state.lang_key(key)))
+    look = {c: columns.get(c) or Column(t(f"profile.col.{c}", lang)) for c in frame.columns}
+    where.html(html_table(frame, look, state.lang_key(key), formats=formats or {}))
 
 
 def text_column(

@@ -36,7 +36,7 @@ from risk.present.maps import (
 from risk.scoring.derived import partnerships_in_force
 from risk.share import Filters
 from risk.store.protocol import ReadStore
-from risk.text import fmt_number
+from risk.text import fmt_number, to_float
 
 # Sequential palette (ColorBrewer YlGnBu, 7 classes): light = low, dark = high.
 PALETTE: list[Color] = [
@@ -297,7 +297,7 @@ def map_properties(
     """
     iso3s = countries["iso3"].tolist()
     col = _aligned(scores, iso3s)  # each country's score row, as plain lists (fast for ~250)
-    values = [_number(v) for v in col(metric)]
+    values = [to_float(v) for v in col(metric)]
     eligible, ranks = col("eligible"), col("rank")
     # the colour range spans the ranked countries (not those left out for too little data)
     yes = [isinstance(e, (bool, np.bool_)) and bool(e) for e in eligible]
@@ -355,14 +355,6 @@ def _aligned(scores: pd.DataFrame, iso3s: list[str]) -> Callable[[str], list[Any
         return [values[i] if i >= 0 else None for i in at]
 
     return column
-
-
-def _number(value: object) -> float:
-    """A cell as a float (NaN when missing or not a number)."""
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _fixed_color(kind: str) -> Color:

@@ -212,38 +212,6 @@ def country_flags(country: Mapping[str, Any], blocs: pd.DataFrame) -> dict[str, 
     }
 
 
-MISSING = "–"
-
-
-def display_frame(frame: pd.DataFrame, formats: Mapping[str, str]) -> pd.DataFrame:
-    """A table as shown: the columns in `formats` as text in their format (`"{:.1f}"`), and a dash
-    for every missing cell (a numeric column with a dash becomes text throughout); the frame itself
-    is left as it was."""
-    out = frame.copy()
-    for col in out.columns:
-        fmt = formats.get(col)
-        values = out[col]
-        missing = values.isna()
-        if fmt is not None:
-            out[col] = [
-                MISSING if m else fmt.format(v) for v, m in zip(values, missing, strict=True)
-            ]
-        elif missing.any() and pd.api.types.is_numeric_dtype(values):
-            # all text, as a column of numbers and dashes is not a table column browsers can take
-            out[col] = [
-                MISSING if m else _number_text(v) for v, m in zip(values, missing, strict=True)
-            ]
-        elif missing.any():
-            out[col] = values.astype(object).where(~missing, MISSING)
-    return out
-
-
-def _number_text(value: float) -> str:
-    """A number as written: whole numbers without a decimal point (3, not 3.0)."""
-    number = float(value)
-    return str(int(number)) if number.is_integer() else repr(number)
-
-
 def pillar_benchmarks(result: ScoreResult, countries: pd.DataFrame, iso3: str) -> pd.DataFrame:
     """Each pillar: the country's score, and the medians of its region and income group.
 

@@ -18,10 +18,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from risk.text import cell_text as plain_text
+
 TABLE_CLASS = "rt"
 MAX_HEIGHT_PX = 400  # about ten rows, as high as Streamlit's own table
 LINK_SCHEMES = ("https://", "http://")
 TICK = "✓"
+MISSING = "–"  # a missing number or date
 
 STYLE = (
     "<style>"
@@ -56,8 +59,8 @@ class Column:
 
 def cell_text(value: object) -> str:
     """A cell as read: blank when missing, a tick for yes, whole numbers without a decimal point,
-    other numbers to at most four decimals."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    other numbers to at most four decimals, anything else as `risk.text.cell_text` writes it."""
+    if value is pd.NaT:
         return ""
     if isinstance(value, (bool, np.bool_)):
         return TICK if value else ""
@@ -71,7 +74,30 @@ def cell_text(value: object) -> str:
             return str(int(number))
         text = f"{number:.4f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text
-    return str(value)
+    return plain_text(value)
+
+
+def display_frame(frame: pd.DataFrame, formats: Mapping[str, str]) -> pd.DataFrame:
+    """A table as shown: the columns in `formats` as text in their format (`"{:.1f}"`), and a dash
+    for every missing cell (a numeric column with a dash becomes text throughout); the frame itself
+    is left as it was."""
+    out = frame.copy()
+    for col in out.columns:
+        fmt = formats.get(col)
+        values = out[col]
+        missing = values.isna()
+        if fmt is not None:
+            out[col] = [
+                MISSING if m else fmt.format(v) for v, m in zip(values, missing, strict=True)
+            ]
+        elif missing.any() and pd.api.types.is_numeric_dtype(values):
+            # all text, each number as the other cells' are written
+            out[col] = [
+                MISSING if m else cell_text(v) for v, m in zip(values, missing, strict=True)
+            ]
+        elif missing.any():
+            out[col] = values.astype(object).where(~missing, MISSING)
+    return out
 
 
 SHORT = 24  # a column whose cells are all this short is never wrapped
@@ -109,13 +135,16 @@ def html_table(
     columns: Mapping[str, Column],
     key: str,
     *,
+    formats: Mapping[str, str] | None = None,
     best: Mapping[int, str] | None = None,
     row_ids: Sequence[object] | None = None,
 ) -> str:
     """`frame` as an HTML table (with its style sheet): the columns of `columns` in that order,
-    others left out; `best` marks one cell per row (row position -> column) in bold on green.
-    The table carries `key` (data-key), each header its column's name (data-col) and, given
-    `row_ids`, each row its id (data-row)."""
+    others left out; given `formats` (even none), cells as `display_frame` shows them: those
+    columns in their format and missing cells as a dash (else blank). Numbers are right-aligned
+    unless a column says otherwise. `best` marks one cell per row (row position -> column) in bold
+    on green. The table carries `key` (data-key), each header its column's name (data-col) and,
+    given `row_ids`, each row its id (data-row)."""
     shown = [c for c in columns if c in frame.columns]
     specs = {
         c: columns[c]
@@ -123,12 +152,14 @@ def html_table(
         else Column(
             columns[c].label,
             columns[c].width,
-            "right" if is_number_column(frame[c]) else "left",
+            "right" if c in (formats or {}) or _is_number(frame[c]) else "left",
             columns[c].help,
             columns[c].link_text,
         )
         for c in shown
     }
+    if formats is not None:
+        frame = display_frame(frame[shown], formats)
     head = []
     for c in shown:
         spec = specs[c]
@@ -155,6 +186,6 @@ def html_table(
     )
 
 
-def is_number_column(values: pd.Series) -> bool:
+def _is_number(values: pd.Series) -> bool:
     """Numbers (not yes/no): shown right-aligned."""
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
